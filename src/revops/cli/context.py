@@ -1,0 +1,40 @@
+"""What every command shares: where the store is and which revenue model applies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from revops.store import Store, default_db_path
+
+
+@dataclass
+class AppContext:
+    db: Path
+    model_path: Path | None  # None: the built-in default model
+
+    def store(self, *, read_only: bool = False) -> Store:
+        return Store(self.db, read_only=read_only)
+
+    def model(self) -> Any:
+        """The revenue model: --model, else ./revops.yaml if present, else the default."""
+        from revops.model import load_model
+
+        return load_model(self.model_path)
+
+
+def resolve_model_path(explicit: Path | None) -> Path | None:
+    if explicit is not None:
+        return explicit
+    local = Path("revops.yaml")
+    return local if local.exists() else None
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppContext):
+        root.obj = AppContext(db=default_db_path(), model_path=resolve_model_path(None))
+    return root.obj

@@ -1,0 +1,58 @@
+"""`revops`: the command line. Global options come before the command:
+
+    revops [--db PATH] [--model PATH] COMMAND ...
+
+Each command group lives in its own module and registers itself on the app.
+Exit codes: 0 success, 1 bad input or bad definitions, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from revops.cli.context import AppContext, resolve_model_path
+from revops.cli.output import stderr
+from revops.errors import RevopsError
+
+app = typer.Typer(
+    name="revops",
+    help="The open-source Revenue Operations engine.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    db: Annotated[Optional[Path], typer.Option("--db", help="Store file (default: $REVOPS_DB, else ./revops.duckdb).")] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Revenue model (default: ./revops.yaml if present, else built-in).")] = None,
+) -> None:
+    db_path = db or Path(os.environ.get("REVOPS_DB") or "revops.duckdb")
+    ctx.obj = AppContext(db=db_path, model_path=resolve_model_path(model))
+
+
+def _register() -> None:
+    from revops.cli import demo_cmd, ingest_cmds, model_cmds, store_cmds
+
+    for module in (model_cmds, store_cmds, ingest_cmds, demo_cmd):
+        module.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register()
+    try:
+        app(args=argv, standalone_mode=True)
+    except RevopsError as exc:
+        stderr.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

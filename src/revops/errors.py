@@ -1,0 +1,34 @@
+"""One exception hierarchy for revops. Every error says what, where and what to do."""
+
+from __future__ import annotations
+
+
+class RevopsError(Exception):
+    """Base of every error revops raises on purpose. The CLI prints it and exits 1."""
+
+    exit_code = 1
+
+
+class ModelError(RevopsError):
+    """The revenue model (revops.yaml) is invalid. Carries the issues found."""
+
+    def __init__(self, message: str, issues: list | None = None) -> None:
+        super().__init__(message)
+        self.issues = issues or []
+
+
+class ExpressionError(RevopsError):
+    """An expression in the model's expression language could not be parsed or checked."""
+
+    def __init__(self, message: str, expression: str = "", position: int | None = None) -> None:
+        super().__init__(message)
+        self.expression = expression
+        self.position = position
+
+
+class StoreError(RevopsError):
+    """The store cannot be opened or does not hold what was asked for."""
+
+
+class IngestError(RevopsError):
+    """A file cannot be ingested at all (as opposed to rows quarantined one by one)."""

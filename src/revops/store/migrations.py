@@ -1,0 +1,65 @@
+"""Schema versions of the store. Each migration runs once, in a transaction, and is
+recorded in ``_schema_migrations`` with its version and time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+from revops.store import schema
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def _column_sql(field: schema.Field) -> str:
+    return f'"{field.name}" {field.sql_type}'
+
+
+def create_table_sql(name: str, fields: tuple[schema.Field, ...], key: str | None) -> str:
+    cols = [_column_sql(f) for f in fields]
+    # Keys are enforced by the ingest upsert, not by a DuckDB index: DuckDB's ART
+    # indexes make bulk loads slow and updates of indexed tables awkward.
+    return f'CREATE TABLE IF NOT EXISTS "{name}" ({", ".join(cols)})'
+
+
+def _v1_canonical(con: duckdb.DuckDBPyConnection) -> None:
+    for t in schema.TABLES.values():
+        con.execute(create_table_sql(t.name, t.fields, t.key))
+    for name, fields in schema.TRUTH_TABLES.items():
+        con.execute(create_table_sql(name, fields, None))
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS _ingest_runs ("
+        "run_id VARCHAR, table_name VARCHAR, file VARCHAR, file_path VARCHAR, source_kind VARCHAR, "
+        "mapping VARCHAR, preset VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, "
+        "rows_read BIGINT, inserted BIGINT, updated BIGINT, unchanged BIGINT, quarantined BIGINT, "
+        "model_hash VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS _quarantine ("
+        "run_id VARCHAR, table_name VARCHAR, file VARCHAR, file_path VARCHAR, \"row\" BIGINT, "
+        "column_name VARCHAR, value VARCHAR, reason VARCHAR, record_id VARCHAR, raw VARCHAR, "
+        "quarantined_at TIMESTAMP)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS _custom_fields ("
+        "table_name VARCHAR, column_name VARCHAR, type VARCHAR, first_seen_file VARCHAR, "
+        "added_at TIMESTAMP)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS _model_versions ("
+        "version INTEGER, hash VARCHAR, applied_at TIMESTAMP, source VARCHAR, "
+        "summary VARCHAR, model_yaml VARCHAR)"
+    )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "canonical GTM tables, ingest runs, quarantine, custom fields, model versions",
+              _v1_canonical),
+)

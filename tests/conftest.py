@@ -1,0 +1,42 @@
+"""Shared fixtures: a fresh store per test, files written by the test itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from revops.store import Store
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    s = Store(tmp_path / "store.duckdb")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """write(name, text or bytes) -> path of a file in the test's folder."""
+
+    def _write(name: str, content: str | bytes, encoding: str = "utf-8") -> Path:
+        p = tmp_path / name
+        if isinstance(content, bytes):
+            p.write_bytes(content)
+        else:
+            p.write_bytes(content.encode(encoding))
+        return p
+
+    return _write
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    """Run `revops ARGS` as a user would, in a subprocess."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("REVOPS_DB", None) if env is None or "REVOPS_DB" not in env else None
+    return subprocess.run([sys.executable, "-m", "revops.cli.main", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
