@@ -84,8 +84,10 @@ def boolean(expr: str) -> str:
 def timestamp(expr: str, fmt: str) -> str:
     """A naive UTC timestamp; values with an offset are converted to UTC."""
     if fmt == ISO:
-        return (f"COALESCE(TRY_CAST({expr} AS TIMESTAMP), "
-                f"CAST(timezone('UTC', TRY_CAST({expr} AS TIMESTAMPTZ)) AS TIMESTAMP))")
+        # A plain cast would silently drop an offset: values with one go through TIMESTAMPTZ.
+        return (f"(CASE WHEN regexp_matches({expr}, '\\d(Z|[+-]\\d\\d(:?\\d\\d)?)$') "
+                f"THEN CAST(timezone('UTC', TRY_CAST({expr} AS TIMESTAMPTZ)) AS TIMESTAMP) "
+                f"ELSE TRY_CAST({expr} AS TIMESTAMP) END)")
     if fmt == EPOCH:
         return (f"(CASE WHEN regexp_full_match({expr}, '\\d{{13}}') THEN make_timestamp(CAST({expr} AS BIGINT) * 1000) "
                 f"WHEN regexp_full_match({expr}, '\\d{{9,10}}') THEN make_timestamp(CAST({expr} AS BIGINT) * 1000000) END)")

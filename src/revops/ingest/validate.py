@@ -188,8 +188,8 @@ def _field_plan(con: duckdb.DuckDBPyConnection, name: str, ftype: str, raw: str,
         valid = list(dict.fromkeys(vocab.values()))
         label = (vocab_name or "value").replace("_", " ")
         reasons.append(("{r} IS NOT NULL AND {v} IS NULL",
-                        sql_str(f"unknown {label} ") + " ||  || {r} ||  || " +
-                        sql_str(f"; valid values: {', '.join(valid)}. Map it under values.{name} in the mapping")))
+                        sql_str(f"unknown {label} '") + " || {r} || " +
+                        sql_str(f"'; valid values: {', '.join(valid)}. Map it under values.{name} in the mapping")))
     else:
         if ftype in ("date", "timestamp") and fmt is None:
             fmt = mapping.formats.get(name) or _detect_format(con, raw, ftype)
@@ -197,8 +197,8 @@ def _field_plan(con: duckdb.DuckDBPyConnection, name: str, ftype: str, raw: str,
         if ftype != "string" or semantic:
             expected = convert.describe_expected(ftype, fmt, semantic)
             reasons.append(("{r} IS NOT NULL AND {v} IS NULL",
-                            sql_str(f"{name}: ") + " ||  || left({r}, 200) ||  || " +
-                            sql_str(f" is not {expected}")))
+                            sql_str(f"{name}: '") + " || left({r}, 200) || " +
+                            sql_str(f"' is not {expected}")))
     if required:
         reasons.append(("{r} IS NULL", sql_str(f"missing required field {name}")))
     bad = " OR ".join(f"({c})" for c, _ in reasons) or "false"

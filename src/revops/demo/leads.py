@@ -1,0 +1,247 @@
+"""Leads and their lifecycle: created -> mql -> sal -> sql -> opportunity, or recycled /
+disqualified, with first-contact times that depend on the SDR and the hour.
+
+Hidden ``quality`` (0-1, in ``truth_leads``) comes from the channel, the company's fit
+(industry, size), the person's seniority and noise. ``would_convert`` is drawn from
+quality: the lead would become an opportunity if worked promptly. Slow first contact
+(slow reps, nights, weekends) loses part of those: speed to lead matters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from revops.demo import columns as col
+from revops.demo.calendar import SimCalendar
+from revops.demo.companies import Companies
+from revops.demo.marketing import CHANNEL_NAMES, CHANNEL_QUALITY, CHANNELS, Campaigns
+from revops.demo.people import Staff
+from revops.demo.seeds import choice_codes, rng_for, sigmoid
+from revops.demo.vocabulary import (COUNTRY_CODES, FIRST_NAMES, INDUSTRY_NAMES, LAST_NAMES, LIFECYCLE,
+                                    REGIONS, TIMEZONES, TITLES)
+
+OUTBOUND = 5
+SENIORITY_QUALITY = np.array([-0.6, 0.0, 0.45, 0.3])
+NAN = np.nan
+
+
+@dataclass
+class Leads:
+    created: np.ndarray
+    channel: np.ndarray
+    campaign: np.ndarray
+    company: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    title: np.ndarray
+    email_style: np.ndarray
+    phone: np.ndarray
+    quality: np.ndarray
+    would_convert: np.ndarray
+    owner: np.ndarray
+    mql_at: np.ndarray
+    first_contacted_at: np.ndarray
+    sal_at: np.ndarray
+    sql_at: np.ndarray
+    converted_at: np.ndarray
+    disqualified_at: np.ndarray
+    recycled_at: np.ndarray
+    worked_until: np.ndarray  # end of the SDR's working window (for activities)
+    score: np.ndarray
+    status: np.ndarray | None = None  # filled once deals are known
+    account: np.ndarray | None = None
+    contact: np.ndarray | None = None
+    opportunity: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.created)
+
+
+def _created_days(rng: np.random.Generator, cal: SimCalendar, n: int, region: np.ndarray) -> np.ndarray:
+    """Lead arrival: ~55%/yr growth, January/September peaks, August/December dips,
+    fewer on weekends, local working hours."""
+    edges = np.append(cal.month_starts(), cal.cutoff)
+    lengths = np.diff(edges)
+    m = np.arange(len(lengths))
+    month_of_year = (cal.day_dates(edges[:-1]).astype("datetime64[M]").astype(int)) % 12
+    season = np.array([1.12, 1.0, 1.05, 1.0, 1.0, 0.95, 0.9, 0.82, 1.1, 1.05, 1.0, 0.8])[month_of_year]
+    w = np.exp(0.44 * m / 12) * season * lengths / 30.4
+    month = choice_codes(rng, w, n)
+    day = edges[month] + np.floor(rng.random(n) * lengths[month])
+    weekend = np.isin(cal.weekday(day), [5, 6]) & (rng.random(n) < 0.65)
+    day[weekend] -= np.where(cal.weekday(day[weekend]) == 5, 1, 2)  # pulled to Friday
+    day = np.maximum(day, 0)
+    local_hour = np.where(rng.random(n) < 0.8, rng.normal(13, 3, n), rng.uniform(0, 24, n)) % 24
+    offset = np.array([TIMEZONES[r][0][1] for r in REGIONS])[region]
+    t = day + (local_hour - offset) / 24.0
+    return np.clip(t, 0, cal.cutoff - 1e-4)
+
+
+def simulate_leads(n: int, cal: SimCalendar, comps: Companies, camps: Campaigns,
+                   qstarts: np.ndarray, staff: Staff, seed: int) -> Leads:
+    rng = rng_for(seed, "leads")
+    company = choice_codes(rng, comps.popularity, n).astype("int64")
+    region = comps.region[company]
+    created = np.sort(_created_days(rng, cal, n, region))
+    channel = choice_codes(rng, np.array([c[1] for c in CHANNELS]), n)
+    # outbound grows, paid social shrinks a little over time
+    drift = created / max(cal.cutoff, 1)
+    swap = (channel == 1) & (rng.random(n) < 0.3 * drift)
+    channel[swap] = OUTBOUND
+    campaign = camps.pick(rng, channel, created, qstarts)
+    title = choice_codes(rng, np.array([t[2] for t in TITLES]), n)
+    seniority = np.array([t[1] for t in TITLES])[title]
+
+    z = (CHANNEL_QUALITY[channel] + comps.fit[company] + SENIORITY_QUALITY[seniority]
+         + rng.normal(0, 0.9, n) - 1.0)
+    quality = sigmoid(z)
+    would_convert = rng.random(n) < 0.55 * quality ** 1.5
+
+    owner = staff.assign(rng, created, "sdr", region)
+    inbound = channel != OUTBOUND
+    # engagement -> MQL (inbound only)
+    mql = inbound & (would_convert | (rng.random(n) < 0.9 * quality ** 1.3))
+    instant = rng.random(n) < 0.45
+    mql_at = np.where(mql, created + np.where(instant, 0.0, rng.exponential(6, n)), NAN)
+
+    # first contact: working hours of the SDR, their typical speed, noise
+    start = np.where(inbound, mql_at, created + rng.uniform(0.01, 0.2, n))
+    offset = staff.tz_offset_hours[owner] / 24.0
+    ready = cal.next_business_start(np.nan_to_num(start) + offset) - offset
+    delay = staff.response_minutes[owner] * np.exp(rng.normal(0, 0.7, n)) / 1440.0
+    never = rng.random(n) < 0.04 + 0.15 * staff.sloppiness[owner]
+    works = (inbound & mql) | ~inbound
+    first_contact = np.where(works & ~(never & inbound), ready + delay, NAN)
+    first_contact = np.where(~inbound, start, first_contact)
+    wait_hours = (first_contact - np.nan_to_num(start, nan=0)) * 24
+    keep = rng.random(n) > 0.5 * (1 - np.exp(-np.nan_to_num(wait_hours, nan=1e6) / 10.0))
+    converts = would_convert & ~np.isnan(first_contact) & keep
+
+    sal_at = np.full(n, NAN)
+    sql_at = np.full(n, NAN)
+    conv_at = np.full(n, NAN)
+    disq_at = np.full(n, NAN)
+    recyc_at = np.full(n, NAN)
+    fc = np.nan_to_num(first_contact, nan=0)
+    sal_at[converts] = fc[converts] + rng.uniform(0.05, 3, converts.sum())
+    sql_at[converts] = sal_at[converts] + 0.5 + rng.exponential(4, converts.sum())
+    conv_at[converts] = sql_at[converts] + rng.uniform(0, 5, converts.sum())
+    contacted = ~np.isnan(first_contact) & ~converts
+    reach_sal = contacted & (rng.random(n) < np.where(inbound, 0.15 + 0.5 * quality, 0.05 + 0.2 * quality))
+    reach_sql = reach_sal & (rng.random(n) < 0.35)
+    sal_at[reach_sal] = fc[reach_sal] + rng.uniform(0.1, 4, reach_sal.sum())
+    sql_at[reach_sql] = sal_at[reach_sql] + 0.5 + rng.exponential(5, reach_sql.sum())
+    last_step = np.fmax(np.fmax(first_contact, sal_at), sql_at)
+    ends = contacted & (rng.random(n) < 0.97)
+    disq = ends & (rng.random(n) < np.where(reach_sql, 0.6, 0.35))
+    end_t = np.nan_to_num(last_step) + 3 + rng.exponential(18, n)
+    disq_at[disq] = end_t[disq]
+    recyc = ends & ~disq
+    recyc_at[recyc] = end_t[recyc]
+    # inbound that never engaged: a few junk leads get disqualified quickly
+    junk = inbound & ~mql & (rng.random(n) < 0.12)
+    disq_at[junk] = created[junk] + rng.uniform(0.2, 5, junk.sum())
+    # engaged but never contacted: nurture recycles them after two months
+    stranded = mql & np.isnan(first_contact)
+    recyc_at[stranded] = mql_at[stranded] + 60
+
+    worked_until = np.where(converts, conv_at, np.where(np.isnan(disq_at), recyc_at, disq_at))
+    worked_until = np.where(np.isnan(worked_until), fc + 30, worked_until)
+
+    # nothing at or after today has happened yet
+    for arr in (mql_at, first_contact, sal_at, sql_at, conv_at, disq_at, recyc_at):
+        arr[arr >= cal.cutoff] = NAN
+    worked_until = np.minimum(worked_until, cal.cutoff - 1e-3)
+
+    # a legacy points score marketing uses today: only loosely related to quality
+    score = np.clip(np.round(25 * quality + 10 * (seniority >= 2) + 15 * (channel == 6)
+                             + rng.normal(20, 15, n)), 0, 100)
+    first = rng.integers(0, len(FIRST_NAMES), n)
+    last = rng.integers(0, len(LAST_NAMES), n)
+    phone = rng.integers(2_000_000, 9_999_999, n)
+    email_style = choice_codes(rng, np.array([0.6, 0.25, 0.15]), n)
+    return Leads(created, channel, campaign, company, first, last, title, email_style, phone,
+                 quality, would_convert, owner, mql_at, first_contact, sal_at, sql_at, conv_at,
+                 disq_at, recyc_at, worked_until, score)
+
+
+def finalize_status(leads: Leads, won_before_cutoff: np.ndarray) -> None:
+    """Current lifecycle stage from the latest event before today."""
+    s = np.zeros(len(leads), dtype="int32")
+    s[~np.isnan(leads.mql_at)] = 1
+    s[~np.isnan(leads.sal_at)] = 3
+    s[~np.isnan(leads.sql_at)] = 2
+    s[~np.isnan(leads.converted_at)] = 4
+    s[won_before_cutoff] = 5
+    s[~np.isnan(leads.recycled_at) & np.isnan(leads.converted_at)] = 6
+    s[~np.isnan(leads.disqualified_at) & np.isnan(leads.converted_at)] = 7
+    leads.status = s
+
+
+def person_strings(first: np.ndarray, last: np.ndarray, style: np.ndarray,
+                   domain: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(first_name, last_name, email) for people at companies with the given domains."""
+    fn = col.pick(pa.array(FIRST_NAMES), first)
+    ln = col.pick(pa.array(LAST_NAMES), last)
+    f_low, l_low = pc.utf8_lower(fn), pc.utf8_lower(ln)
+    initial = pc.utf8_slice_codeunits(f_low, 0, 1)
+    local = pc.case_when(
+        pc.make_struct(pa.array(style == 0), pa.array(style == 1)),
+        col.join([f_low, l_low], "."), col.join([initial, l_low], ""), f_low)
+    return fn, ln, col.join([local, domain], "@")
+
+
+def leads_table(cal: SimCalendar, leads: Leads, comps: Companies, rows: slice) -> pa.Table:
+    idx = np.arange(len(leads))[rows]
+    company = leads.company[rows]
+    fn, ln, email = person_strings(leads.first[rows], leads.last[rows], leads.email_style[rows],
+                                   col.pick(comps.domain, company))
+    phone = col.join(["+1-555-", pc.cast(pa.array(leads.phone[rows]), pa.string())], "")
+    no_phone = (leads.phone[rows] % 5) == 0
+    converted = ~np.isnan(leads.converted_at[rows])
+    updated = np.nanmax(np.vstack([leads.created[rows], leads.mql_at[rows], leads.first_contacted_at[rows],
+                                   leads.sal_at[rows], leads.sql_at[rows], leads.converted_at[rows],
+                                   leads.disqualified_at[rows], leads.recycled_at[rows]]), axis=0)
+    return pa.table({
+        "lead_id": col.ids("lead_", idx, 8),
+        "email": email,
+        "first_name": fn,
+        "last_name": ln,
+        "title": col.category(leads.title[rows], [t[0] for t in TITLES]),
+        "phone": col.pick(phone, np.arange(len(idx)), no_phone),
+        "company": comps.names(company),
+        "company_size": col.integers(comps.employees[company]),
+        "industry": col.category(comps.industry[company], INDUSTRY_NAMES),
+        "country": col.category(comps.country[company], COUNTRY_CODES),
+        "source": col.category(leads.channel[rows], CHANNEL_NAMES),
+        "campaign_id": col.ids("cmp_", leads.campaign[rows], 4),
+        "created_at": col.timestamps(cal, leads.created[rows]),
+        "status": col.category(leads.status[rows], LIFECYCLE),
+        "owner_id": col.ids("usr_", leads.owner[rows], 4),
+        "score": col.numbers(leads.score[rows], 0),
+        "converted": col.booleans(converted),
+        "converted_at": col.timestamps(cal, leads.converted_at[rows]),
+        "converted_account_id": col.ids_or_null("acc_", np.where(converted, leads.account[rows], -1), 7),
+        "converted_contact_id": col.ids_or_null("con_", np.where(converted, leads.contact[rows], -1), 8),
+        "converted_opportunity_id": col.ids_or_null("opp_", leads.opportunity[rows], 7),
+        "mql_at": col.timestamps(cal, leads.mql_at[rows]),
+        "sql_at": col.timestamps(cal, leads.sql_at[rows]),
+        "sal_at": col.timestamps(cal, leads.sal_at[rows]),
+        "first_contacted_at": col.timestamps(cal, leads.first_contacted_at[rows]),
+        "disqualified_at": col.timestamps(cal, leads.disqualified_at[rows]),
+        "updated_at": col.timestamps(cal, updated),
+    })
+
+
+def truth_leads_table(leads: Leads, rows: slice) -> pa.Table:
+    idx = np.arange(len(leads))[rows]
+    return pa.table({
+        "lead_id": col.ids("lead_", idx, 8),
+        "quality": col.numbers(leads.quality[rows], 4),
+        "would_convert": col.booleans(leads.would_convert[rows]),
+    })
+

@@ -1,0 +1,168 @@
+"""The revenue model: every definition in revops.yaml as typed, validated objects.
+
+A section left out of a company's revops.yaml takes the built-in default from
+``default.yaml`` (the seed definitions), so a file can start with just ``company:``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from revops.model.sections.base import Section
+from revops.model.sections.company import BusinessHours, Company
+from revops.model.sections.forecast import ForecastCategory
+from revops.model.sections.lifecycle import Lifecycle, LifecycleStage
+from revops.model.sections.metrics import MetricDefinition
+from revops.model.sections.operations import Health, Hygiene, HygieneRule, Targets
+from revops.model.sections.pipeline import Pipeline, PipelineStage
+from revops.model.sections.routing import Routing
+from revops.model.sections.scoring import Scoring
+from revops.model.sections.slas import SlaPolicy
+
+__all__ = [
+    "BusinessHours", "Company", "ForecastCategory", "Health", "Hygiene", "HygieneRule", "Lifecycle",
+    "LifecycleStage", "MetricDefinition", "Pipeline", "PipelineStage", "RevenueModel", "Routing",
+    "Scoring", "SlaPolicy", "Targets", "default_model_text",
+]
+
+DEFAULT_MODEL_FILE = "default.yaml"
+FORMAT_VERSION = 1
+
+
+def default_model_text() -> str:
+    """The built-in revenue model, with its explanatory comments."""
+    return resources.files("revops.model").joinpath(DEFAULT_MODEL_FILE).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _default_data() -> dict[str, Any]:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe", pure=True).load(default_model_text())
+
+
+def _default(section: str) -> Any:
+    return lambda: copy.deepcopy(_default_data()[section])
+
+
+def _section(name: str, description: str) -> Any:
+    return Field(default_factory=_default(name), validate_default=True, description=description)
+
+
+class RevenueModel(Section):
+    """The revenue model of one company: the definitions every engine and report uses."""
+
+    version: int = Field(1, ge=1, description="Version of the revops.yaml format.")
+    company: Company = _section("company", "Name, currency, fiscal year, time zone, business hours.")
+    lifecycle: Lifecycle = _section("lifecycle", "Lead stages from new to customer.")
+    pipeline: Pipeline = _section("pipeline", "Opportunity stages, criteria and probabilities.")
+    forecast_categories: list[ForecastCategory] = _section(
+        "forecast_categories", "Commit, best case, pipeline, omitted, closed.")
+    slas: list[SlaPolicy] = _section("slas", "Handoff promises between teams.")
+    scoring: Scoring = _section("scoring", "Lead scoring: fit, intent, engagement.")
+    routing: Routing = _section("routing", "Lead routing graph.")
+    hygiene: Hygiene = _section("hygiene", "Deal hygiene rules.")
+    health: Health = _section("health", "Customer health score.")
+    targets: Targets = _section("targets", "Coverage, payback and quota targets.")
+    metrics: list[MetricDefinition] = _section("metrics", "The company's own metrics.")
+
+    @field_validator("version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        if value > FORMAT_VERSION:
+            raise ValueError(f"format version {value} is newer than this revops reads ({FORMAT_VERSION}); "
+                             "upgrade revops or set version: 1")
+        return value
+
+    # -- lookups -----------------------------------------------------------------------
+    def stage(self, key: str) -> PipelineStage:
+        """The pipeline stage ``key``, or a KeyError listing the stages."""
+        for s in self.pipeline.stages:
+            if s.key == key:
+                return s
+        raise KeyError(
+            f"no pipeline stage {key!r}; stages: {', '.join(s.key for s in self.pipeline.stages)}"
+        )
+
+    @property
+    def open_stages(self) -> list[PipelineStage]:
+        return [s for s in self.pipeline.stages if not s.is_closed]
+
+    @property
+    def won_stage_keys(self) -> list[str]:
+        return [s.key for s in self.pipeline.stages if s.is_closed and s.is_won]
+
+    @property
+    def lost_stage_keys(self) -> list[str]:
+        return [s.key for s in self.pipeline.stages if s.is_closed and not s.is_won]
+
+    def forecast_category(self, key: str) -> ForecastCategory:
+        for c in self.forecast_categories:
+            if c.key == key:
+                return c
+        raise KeyError(f"no forecast category {key!r}")
+
+    def sla(self, key: str) -> SlaPolicy:
+        for s in self.slas:
+            if s.key == key:
+                return s
+        raise KeyError(f"no SLA {key!r}; SLAs: {', '.join(s.key for s in self.slas)}")
+
+    def vocabularies(self) -> dict[str, dict[str, str]]:
+        """Accepted spellings (lower case) of each vocabulary's values, mapped to the key.
+
+        ``{"pipeline_stage": {"closed_won": "closed_won", "closed won": "closed_won", …}, …}``
+        """
+        groups = {
+            "pipeline_stage": [(s.key, s.label) for s in self.pipeline.stages],
+            "lifecycle_stage": [(s.key, s.label) for s in self.lifecycle.stages],
+            "forecast_category": [(c.key, c.label) for c in self.forecast_categories],
+        }
+        out: dict[str, dict[str, str]] = {}
+        for name, pairs in groups.items():
+            spellings: dict[str, str] = {}
+            for key, label in pairs:  # keys first: a key always maps to itself
+                spellings[key] = key
+            for key, label in pairs:
+                for text in (key.replace("_", " "), key.replace("_", "-"), label.strip().lower(),
+                             label.strip().lower().replace(" ", "_")):
+                    spellings.setdefault(text, key)
+            out[name] = spellings
+        return out
+
+    # -- identity ----------------------------------------------------------------------
+    def canonical_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True)
+
+    def hash(self) -> str:
+        """sha256 of the model's canonical JSON: equal definitions give equal hashes."""
+        text = json.dumps(self.canonical_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def to_yaml(self) -> str:
+        """The model as YAML (without the default file's comments)."""
+        import io
+
+        from ruamel.yaml import YAML
+
+        yaml = YAML()
+        yaml.default_flow_style = False
+        yaml.width = 100
+        buf = io.StringIO()
+        yaml.dump(self.model_dump(mode="json", by_alias=True, exclude_none=True), buf)
+        return buf.getvalue()
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.pipeline.stages)} pipeline stages, {len(self.lifecycle.stages)} lifecycle stages, "
+            f"{len(self.forecast_categories)} forecast categories, {len(self.slas)} SLAs, "
+            f"{len(self.routing.nodes)} routing nodes, {len(self.hygiene.rules)} hygiene rules, "
+            f"{len(self.metrics)} custom metrics"
+        )

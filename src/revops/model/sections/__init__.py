@@ -1,0 +1,1 @@
+"""The sections of revops.yaml, one module each."""

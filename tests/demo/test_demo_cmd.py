@@ -1,0 +1,29 @@
+"""`revops demo` on the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "revops.cli.main", *args], capture_output=True, text=True)
+
+
+def test_demo_prints_rows_per_table_as_json(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    out = run("--db", str(db), "demo", "--seed", "3", "--today", "2026-01-31", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["source"] == "demo:small:seed=3"
+    rows = {r["table"]: r["rows"] for r in report["tables"]}
+    assert rows["leads"] > 4_000 and rows["truth_duplicates"] > 0
+
+
+def test_demo_rejects_a_bad_date_and_scale(tmp_path):
+    db = str(tmp_path / "bad.duckdb")
+    bad_date = run("--db", db, "demo", "--today", "31/01/2026")
+    assert bad_date.returncode == 1 and "YYYY-MM-DD" in bad_date.stderr
+    bad_scale = run("--db", db, "demo", "--scale", "huge")
+    assert bad_scale.returncode == 1 and "small, medium, large" in bad_scale.stderr
