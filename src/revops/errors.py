@@ -32,3 +32,7 @@ class StoreError(RevopsError):
 
 class IngestError(RevopsError):
     """A file cannot be ingested at all (as opposed to rows quarantined one by one)."""
+
+
+class MetricError(RevopsError):
+    """A metric cannot be computed as asked: unknown name, dimension, period or filter."""

@@ -27,3 +27,17 @@ def test_demo_rejects_a_bad_date_and_scale(tmp_path):
     assert bad_date.returncode == 1 and "YYYY-MM-DD" in bad_date.stderr
     bad_scale = run("--db", db, "demo", "--scale", "huge")
     assert bad_scale.returncode == 1 and "small, medium, large" in bad_scale.stderr
+
+
+def test_demo_records_the_model_it_was_built_under_and_status_says_how_fresh(tmp_path):
+    db = str(tmp_path / "fresh.duckdb")
+    assert run("--db", db, "demo", "--today", "2026-03-31", "--format", "json").returncode == 0
+    status = json.loads(run("--db", db, "status", "--format", "json").stdout)
+    assert status["model"]["recorded_version"] == 1 and status["model"]["in_sync"] is True
+    tables = {t["table"]: t for t in status["tables"]}
+    # the newest opportunity change is on or before the simulation's today, never after
+    newest = tables["opportunities"]["newest_record"]
+    assert newest is not None and newest[:10] <= "2026-03-31"
+    assert tables["leads"]["last_source"] == "demo:small:seed=42"
+    history = json.loads(run("--db", db, "model", "history", "--format", "json").stdout)
+    assert history[0]["source"].startswith("built-in default by ")

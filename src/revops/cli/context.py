@@ -25,6 +25,20 @@ class AppContext:
 
         return load_model(self.model_path)
 
+    def model_source(self) -> str:
+        """Who applied the model from where, for the definition history: 'revops.yaml by ana'."""
+        import getpass
+        import os
+
+        user = os.environ.get("REVOPS_USER") or getpass.getuser()
+        return f"{self.model_path or 'built-in default'} by {user}"
+
+    def record_model(self, store: Store, model: Any) -> int | None:
+        """Record ``model`` in the store's definition history if it changed."""
+        from revops.model.history import record_model_version
+
+        return record_model_version(store, model, self.model_source())
+
 
 def resolve_model_path(explicit: Path | None) -> Path | None:
     if explicit is not None:

@@ -38,7 +38,9 @@ def register(app: typer.Typer) -> None:
         if scale not in ("small", "medium", "large"):
             resolve_scale("unknown:" + scale)
         day = _parse_today(today)
-        store = app_context(ctx).store()
+        app = app_context(ctx)
+        model = app.model()
+        store = app.store()
         with Progress(TextColumn("[bold]demo[/] {task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                       console=stderr, transient=True) as bar:
@@ -53,6 +55,7 @@ def register(app: typer.Typer) -> None:
 
             try:
                 build = build_demo(store, scale, seed, day, progress=start)
+                app.record_model(store, model)
             finally:
                 store.close()
         rows = [{"table": t, "rows": build.rows.get(t, 0)}

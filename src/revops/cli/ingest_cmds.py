@@ -27,14 +27,13 @@ def ingest(
 ) -> None:
     """Load FILE into TABLE: upsert by id, bad rows quarantined with their reasons."""
     from revops.ingest.pipeline import ingest_file
-    from revops.model.history import record_model_version
 
     app = app_context(ctx)
     model = app.model()
     with app.store() as store:
         result = ingest_file(store, table, file, mapping=mapping, preset=preset, model=model,
                              progress=None if fmt is OutputFormat.table else False)
-        record_model_version(store, model, source=str(app.model_path or "built-in default"))
+        app.record_model(store, model)
     data = {k: v for k, v in result.to_dict().items() if k != "run_id"}
     emit(data, fmt)
     if result.quarantined and fmt is OutputFormat.table:

@@ -39,9 +39,9 @@ def _global_options(
 
 
 def _register() -> None:
-    from revops.cli import demo_cmd, ingest_cmds, model_cmds, store_cmds
+    from revops.cli import demo_cmd, ingest_cmds, metrics_cmds, model_cmds, store_cmds
 
-    for module in (model_cmds, store_cmds, ingest_cmds, demo_cmd):
+    for module in (model_cmds, store_cmds, ingest_cmds, demo_cmd, metrics_cmds):
         module.register(app)
 
 

@@ -95,15 +95,11 @@ def record(
     source: Annotated[Optional[str], typer.Option("--source", help="Who or what applied it (default: file and user).")] = None,
 ) -> None:
     """Record the revenue model in use in the store's history if it changed."""
-    import getpass
-
-    from revops.model import load_model
     from revops.model.history import record_model_version
 
     app = app_context(ctx)
-    model = load_model(app.model_path)
-    if source is None:
-        source = f"{app.model_path or 'built-in default'} by {getpass.getuser()}"
+    model = app.model()
+    source = source or app.model_source()
     store = app.store()
     try:
         version = record_model_version(store, model, source)

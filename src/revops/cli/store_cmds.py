@@ -25,6 +25,13 @@ def tables(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     emit([{"table": t, "rows": n} for t, n in counts.items()], fmt)
 
 
+def _short_time(value: object) -> object:
+    """A timestamp to the minute, a date as it is, for a table that fits a terminal."""
+    from datetime import datetime
+
+    return f"{value:%Y-%m-%d %H:%M}" if isinstance(value, datetime) else value
+
+
 def status(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     """What is loaded, from where, how fresh, and which model version applies."""
     from revops.store.status import store_status
@@ -35,7 +42,11 @@ def status(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     if fmt is OutputFormat.json:
         emit(report, fmt)
         return
-    emit(report["tables"], fmt, title=f"{report['store']} · schema v{report['schema_version']} · "
+    rows = report["tables"]
+    if fmt is OutputFormat.table:
+        rows = [{**r, "newest_record": _short_time(r["newest_record"]),
+                 "last_loaded_at": _short_time(r["last_loaded_at"])} for r in rows]
+    emit(rows, fmt, title=f"{report['store']} · schema v{report['schema_version']} · "
                                       f"model {report['model']['hash'][:12]} ({report['model']['source']})")
     latest = report["model"].get("recorded_version")
     if fmt is OutputFormat.table:

@@ -129,12 +129,37 @@ def convert(expr: str, field_type: str, *, fmt: str | None = None, decimal: str 
     raise ValueError(f"no converter for type {field_type!r}")
 
 
-def describe_expected(field_type: str, fmt: str | None, semantic: str | None) -> str:
+def layout_example(fmt: str) -> str:
+    """31 March 2024 13:45 written in the layout ``fmt``: ``%d/%m/%Y`` -> ``31/03/2024``."""
+    from datetime import datetime
+
+    if fmt == ISO:
+        return "2024-03-31"
+    if fmt == EPOCH:
+        return "1711892700"
+    try:
+        return datetime(2024, 3, 31, 13, 45).strftime(fmt)
+    except ValueError:
+        return fmt
+
+
+def describe_expected(field_type: str, fmt: str | None, semantic: str | None, *, field: str | None = None,
+                      where: str | None = None) -> str:
+    """What a good value looks like, for a quarantine reason. ``where`` is the mapping line
+    the layout came from (None when it was detected)."""
     if semantic == "email":
         return "an e-mail address like name@company.com"
     if field_type in ("date", "timestamp"):
-        shown = "ISO 8601 (2024-03-31)" if fmt in (None, ISO) else fmt
-        return f"a {field_type} in the layout {shown}; set formats.<field> in the mapping if the file uses another"
+        entry = f"formats.{field}" if field else "formats.<field>"
+        if fmt in (None, ISO):
+            shown = "ISO 8601 (2024-03-31)"
+        elif fmt == EPOCH:
+            shown = "epoch seconds or milliseconds"
+        else:
+            shown = f"{fmt} (like {layout_example(fmt)})"
+        if where:
+            return f"a {field_type} in the layout {shown} that {entry} ({where}) gives"
+        return f"a {field_type} in the layout {shown}; set {entry} in the mapping if the file uses another"
     return {
         "number": "a number (1200.50, $1,200.50 and 1.200,50 are read)",
         "integer": "a whole number",

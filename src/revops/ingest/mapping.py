@@ -35,6 +35,19 @@ class Mapping:
     encoding: str | None = None
     delimiter: str | None = None
     source: str = "<built-in>"
+    # Line of each entry in the mapping file: "columns.owner_id", "values.stage",
+    # "values.stage.Won", "formats.close_date", "constants.type" -> 1-based line.
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def where(self, entry: str) -> str:
+        """``map.yaml:12`` for an entry of this mapping (its nearest known line)."""
+        parts = entry.split(".")
+        while parts:
+            line = self.lines.get(".".join(parts))
+            if line:
+                return f"{self.source}:{line}"
+            parts.pop()
+        return self.source
 
     def merged_over(self, base: Mapping) -> Mapping:
         """This mapping on top of ``base`` (a preset): explicit entries win."""
@@ -50,6 +63,7 @@ class Mapping:
             encoding=self.encoding or base.encoding,
             delimiter=self.delimiter or base.delimiter,
             source=self.source,
+            lines=dict(self.lines),
         )
 
 
@@ -108,15 +122,28 @@ def load_mapping(path: str | Path, table: str) -> Mapping:
             continue
         for fname in node:
             if fname not in canonical:
+                hint = ""
+                target = node.get(fname)
+                if section == "columns" and isinstance(target, str) and target in canonical:
+                    hint = (f"; columns are written field: source column, so this line may be the wrong "
+                            f"way round ({target}: {fname})")
                 problems.append(
                     f"{p}:{line_of(node, fname)}: {section}.{fname}: {table} has no field {fname!r}; "
                     f"fields are {', '.join(t.field_names)} (unmapped source columns are kept as custom "
-                    "attributes automatically)"
+                    f"attributes automatically){hint}"
                 )
+            elif section == "columns" and (node[fname] is None or isinstance(node[fname], (dict, list))):
+                problems.append(f"{p}:{line_of(node, fname)}: columns.{fname} must name one column of the "
+                                f"file (columns: {{{fname}: <source column>}})")
     for fname, fmt in (data.get("formats") or {}).items():
         if fname in canonical and t.field(fname).type not in ("date", "timestamp"):
             problems.append(f"{p}:{line_of(data['formats'], fname)}: formats.{fname}: "
                             f"{fname} is a {t.field(fname).type}, formats apply to dates and timestamps")
+        elif fname in canonical and (not isinstance(fmt, str) or
+                                     ("%" not in fmt and fmt.lower() not in ("iso", "epoch"))):
+            problems.append(f"{p}:{line_of(data['formats'], fname)}: formats.{fname}: {fmt!r} is not a "
+                            "strptime format; write the layout with % codes, e.g. \"%d/%m/%Y\" for 31/03/2024 "
+                            "or \"%m/%d/%Y %I:%M %p\" for 03/31/2024 1:45 PM")
     for fname, vmap in (data.get("values") or {}).items():
         if not isinstance(vmap, dict):
             problems.append(f"{p}:{line_of(data['values'], fname)}: values.{fname} must map "
@@ -126,6 +153,14 @@ def load_mapping(path: str | Path, table: str) -> Mapping:
         problems.append(f"{p}:{line_of(data, 'decimal')}: decimal must be '.' or ','")
     if problems:
         raise IngestError("invalid mapping:\n" + "\n".join(problems))
+    lines: dict[str, int] = {}
+    for section in ("columns", "values", "formats", "constants"):
+        node = data.get(section) or {}
+        for fname in node:
+            lines[f"{section}.{fname}"] = line_of(node, fname)
+            if section == "values":
+                for key in node[fname]:
+                    lines[f"values.{fname}.{key}"] = line_of(node[fname], key)
     return Mapping(
         columns={str(k): str(v) for k, v in (data.get("columns") or {}).items()},
         values={str(k): {str(sk): sv for sk, sv in v.items()} for k, v in (data.get("values") or {}).items()},
@@ -135,4 +170,5 @@ def load_mapping(path: str | Path, table: str) -> Mapping:
         encoding=data.get("encoding"),
         delimiter=data.get("delimiter"),
         source=str(p),
+        lines=lines,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from revops.ingest.presets import preset_mapping
 from revops.ingest.progress import Phases
 from revops.ingest.reader import STAGE, stage_file
 from revops.ingest.upsert import WINNERS, upsert
-from revops.ingest.validate import TYPED, bad_values, build_typed, plan_typing
+from revops.ingest.validate import TYPED, bad_values, build_typed, check_mapping, plan_typing, value_map_slips
 from revops.store import Store, schema
 from revops.store.store import quote, utcnow
 
@@ -36,9 +36,16 @@ class IngestResult:
     unchanged: int
     quarantined: int
     run_id: str = ""
+    # Likely slips in the mapping that did not stop the load, each naming its file and line
+    # (a values entry that no row holds, next to a value left unmapped).
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The counts; ``warnings`` only when there are some."""
+        data = asdict(self)
+        if not data["warnings"]:
+            del data["warnings"]
+        return data
 
 
 def ingest_file(store: Store, table: str, file: str | Path, *, mapping: str | Path | None = None,
@@ -59,6 +66,7 @@ def ingest_file(store: Store, table: str, file: str | Path, *, mapping: str | Pa
     run_id = uuid.uuid4().hex[:12]
     started = utcnow()
     con = store.con
+    check_mapping(con, t, user_mapping, vocabularies)
     with Phases(f"ingest {path.name}", steps=5, enabled=progress) as phases, store.transaction():
         with phases.step("reading", con):
             staged = stage_file(con, path, encoding=user_mapping.encoding, delimiter=user_mapping.delimiter)
@@ -68,7 +76,8 @@ def ingest_file(store: Store, table: str, file: str | Path, *, mapping: str | Pa
         plan = plan_columns(t, staged.columns, effective, path)
         existing_custom = {c["column_name"]: c["type"] for c in store.custom_fields(table)}
         with phases.step("validating", con):
-            typing = plan_typing(con, t, plan, effective, vocabularies, existing_custom)
+            slips = value_map_slips(con, plan, user_mapping)
+            typing = plan_typing(con, t, plan, effective, vocabularies, existing_custom, slips)
             _add_custom_columns(store, table, typing.custom_types, typing.widened, str(path))
             build_typed(con, typing)
         with phases.step("quarantining", con):
@@ -83,7 +92,7 @@ def ingest_file(store: Store, table: str, file: str | Path, *, mapping: str | Pa
             result = IngestResult(
                 table=table, file=str(file), rows_read=staged.rows_read, inserted=counts.inserted,
                 updated=counts.updated + counts.superseded, unchanged=counts.unchanged,
-                quarantined=quarantined, run_id=run_id,
+                quarantined=quarantined, run_id=run_id, warnings=[sl.message for sl in slips],
             )
             _record_run(store, result, path, effective, preset, started, model)
             for tmp in (STAGE, TYPED, WINNERS, "_ingest_changes", "_ingest_gaps", "_ingest_base"):
@@ -109,8 +118,9 @@ def _quarantine(store: Store, run_id: str, table: str, path: Path, rejects: list
     now = utcnow()
     file_path = str(path.resolve())
     store.con.execute("DELETE FROM _quarantine WHERE table_name = ? AND file_path = ?", [table, file_path])
-    rows = [[run_id, table, str(path), file_path, r.row, r.column, None, r.reason, None, r.raw, now]
-            for r in rejects]
+    # A record that could not be parsed has no column: its value is the record's text.
+    rows = [[run_id, table, str(path), file_path, r.row, r.column, (r.raw or None) and r.raw[:1000], r.reason,
+             None, r.raw, now] for r in rejects]
     rows += [[run_id, table, str(path), file_path, row, column, value, reason, record_id, None, now]
              for row, column, value, reason, record_id in problems]
     if rows:

@@ -83,7 +83,8 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, *, encoding: str | No
                delimiter: str | None = None) -> StagedFile:
     """Load ``path`` into the temp table ``_ingest_stage`` (all VARCHAR plus ``_row``)."""
     if not path.exists():
-        raise IngestError(f"file not found: {path}")
+        hint = "" if path.is_absolute() else f" (relative to the current folder {Path.cwd()})"
+        raise IngestError(f"file not found: {path}{hint}; check the path and the file name")
     if path.is_dir():
         raise IngestError(f"{path} is a folder; give one file to ingest")
     suffix = path.suffix.lower()

@@ -59,7 +59,21 @@ def _v1_canonical(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+SNAPSHOT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("snapshot_date", "DATE"), ("opportunity_id", "VARCHAR"), ("account_id", "VARCHAR"),
+    ("owner_id", "VARCHAR"), ("stage", "VARCHAR"), ("amount", "DOUBLE"), ("close_date", "DATE"),
+    ("forecast_category", "VARCHAR"), ("probability", "DOUBLE"), ("created_at", "TIMESTAMP"),
+    ("source", "VARCHAR"), ("type", "VARCHAR"), ("product", "VARCHAR"), ("taken_at", "TIMESTAMP"),
+)
+
+
+def _v2_pipeline_snapshots(con: duckdb.DuckDBPyConnection) -> None:
+    cols = ", ".join(f'"{n}" {t}' for n, t in SNAPSHOT_COLUMNS)
+    con.execute(f"CREATE TABLE IF NOT EXISTS _pipeline_snapshots ({cols})")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical GTM tables, ingest runs, quarantine, custom fields, model versions",
               _v1_canonical),
+    Migration(2, "daily snapshots of the open pipeline", _v2_pipeline_snapshots),
 )

@@ -8,6 +8,29 @@ from typing import Any
 from revops.store import Store, schema
 
 
+FRESHNESS_FIELDS = ("updated_at", "changed_at", "occurred_at", "usage_date", "period_start",
+                    "created_at", "start_date")
+"""The record date that says how fresh a table's data is, first match wins."""
+
+
+def freshness_field(table: schema.Table) -> str | None:
+    names = set(table.field_names)
+    return next((f for f in FRESHNESS_FIELDS if f in names), None)
+
+
+def _newest_records(store: Store) -> dict[str, Any]:
+    newest: dict[str, Any] = {}
+    for t in schema.TABLES.values():
+        name = freshness_field(t)
+        if name is None:
+            continue
+        expr = f'max("{name}")'
+        if name == "updated_at" and "created_at" in t.field_names:
+            expr = 'greatest(max("updated_at"), max("created_at"))'
+        newest[t.name] = store.con.execute(f'SELECT {expr} FROM "{t.name}"').fetchone()[0]
+    return newest
+
+
 def store_status(db: Path, model: Any, model_source: str) -> dict[str, Any]:
     model_hash = model.hash()
     report: dict[str, Any] = {
@@ -17,7 +40,7 @@ def store_status(db: Path, model: Any, model_source: str) -> dict[str, Any]:
         "tables": [], "quarantined": 0,
     }
     if not db.exists():
-        report["tables"] = [{"table": t, "rows": 0, "last_loaded_at": None, "last_source": None,
+        report["tables"] = [{"table": t, "rows": 0, "newest_record": None, "last_loaded_at": None, "last_source": None,
                              "loads": 0, "quarantined": 0} for t in schema.TABLE_NAMES]
         return report
     with Store(db, read_only=True) as store:
@@ -29,10 +52,12 @@ def store_status(db: Path, model: Any, model_source: str) -> dict[str, Any]:
             "FROM _ingest_runs GROUP BY table_name")}
         quarantine = {r["table_name"]: r["n"] for r in store.query(
             "SELECT table_name, count(DISTINCT (file_path, \"row\")) AS n FROM _quarantine GROUP BY table_name")}
+        newest = _newest_records(store)
         for t in schema.TABLE_NAMES:
             run = runs.get(t, {})
             report["tables"].append({
-                "table": t, "rows": counts[t], "last_loaded_at": run.get("last_loaded_at"),
+                "table": t, "rows": counts[t], "newest_record": newest.get(t),
+                "last_loaded_at": run.get("last_loaded_at"),
                 "last_source": run.get("last_source"), "loads": int(run.get("loads") or 0),
                 "quarantined": int(quarantine.get(t, 0)),
             })

@@ -237,3 +237,9 @@ def custom_metrics(model: RevenueModel) -> Iterator[RuleIssue]:
             yield RuleIssue((*path, "field"), "a count metric counts records; remove field", "warning")
         if m.filter.strip():
             yield from check_expression(model, m.filter, m.table, (*path, "filter"))
+        if m.date is not None:
+            if m.date not in fields:
+                yield RuleIssue((*path, "date"), f"{m.table} has no field {m.date!r}" + hint(m.date, fields))
+            elif fields[m.date] not in ("date", "timestamp"):
+                yield RuleIssue((*path, "date"), f"{m.table}.{m.date} is a {fields[m.date]} field; "
+                                "the metric's date must be a date or timestamp")

@@ -1,0 +1,221 @@
+"""The metric catalogue: every number revops reports, declared once.
+
+A metric has a name, a description, a unit and display format, which direction is good,
+and a definition in words. Three kinds compute it:
+
+- ``AggregateMetric``: one aggregation over a fact (count, sum, mean, ratio of sums…),
+  bucketed by one of the fact's dates. One SQL query on the backend in use.
+- ``DerivedMetric``: a formula over other metrics' results, joined on period and
+  dimensions (pipeline coverage = open pipeline / remaining quota). Each input is computed
+  by its own metric; only the small joined result is combined here.
+- ``RowMetric``: rows projected on the backend, reduced in Python where SQL has no portable
+  way (business-hours durations, medians of them).
+
+``compute`` returns a pandas DataFrame: the period column when asked for, one column per
+dimension, and ``value``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from revops.engines.metrics import dimensions
+from revops.engines.metrics.context import MetricContext
+from revops.engines.metrics.facts import Fact
+from revops.engines.metrics.periods import PeriodKind, literal_date
+from revops.errors import MetricError
+
+Unit = Literal["count", "currency", "ratio", "days", "minutes", "months", "currency_per_day"]
+Direction = Literal["up", "down"]
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """What is asked of a metric: dimensions, period, date range, filter."""
+
+    by: tuple[str, ...] = ()
+    period: PeriodKind | None = None
+    start: date | None = None
+    end: date | None = None
+    where: str | None = None
+
+    def keys(self) -> list[str]:
+        return (["period"] if self.period else []) + list(self.by)
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    description: str
+    unit: Unit
+    definition: str
+    """The formula in words, as `revops explain` prints it."""
+    direction: Direction = "up"
+    format: str = "number"
+    based_on: str = ""
+    """The table and date the metric reads, in words: 'opportunities by close_date'."""
+    empty_value: float | None = None
+    """The value where nothing happened: 0 for counts and sums, None (null) otherwise."""
+
+    def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
+        """(label, SQL) for every query the metric runs on the backend in use."""
+        raise NotImplementedError
+
+    def inputs(self) -> list[str]:
+        return []
+
+
+def filtered(ctx: MetricContext, metric: str, fact: Fact, q: MetricQuery, date_column: str | None,
+             extra: tuple[str, ...] = ()) -> ir.Table:
+    """The fact with the query's dimensions joined, its filter and date range applied."""
+    t = fact.build(ctx)
+    needed = list(q.by) + list(extra)
+    where = None
+    if q.where:
+        from revops.model.expressions import parse
+
+        where = parse(q.where)
+        needed += sorted(where.fields)
+    t = dimensions.resolve(ctx, t, fact.links, needed, metric)
+    if where is not None:
+        try:
+            t = t.filter(where.to_ibis(t, now=ctx.cutoff).fill_null(False))
+        except Exception as exc:
+            raise MetricError(f"--where {q.where!r} cannot filter metric {metric!r}: {exc}") from None
+    if date_column is not None:
+        day = t[date_column].cast("date")
+        if q.start is not None:
+            t = t.filter(day >= literal_date(q.start))
+        if q.end is not None:
+            t = t.filter(day <= literal_date(q.end))
+    return t
+
+
+def _group(ctx: MetricContext, t: ir.Table, q: MetricQuery, date_column: str | None) -> list[Any]:
+    keys: list[Any] = []
+    if q.period:
+        if date_column is None:
+            raise MetricError("this metric has no date to bucket by period")
+        keys.append(ctx.calendar.label_expr(t[date_column], q.period).name("period"))
+    keys += [t[d] for d in q.by]
+    return keys
+
+
+@dataclass(frozen=True)
+class AggregateMetric(Metric):
+    fact: Fact | None = None
+    date: str | None = None
+    """Fact column the period and --from/--to apply to."""
+    where: Callable[[ir.Table], ir.BooleanValue] | None = None
+    """Which fact rows count."""
+    aggregates: Callable[[ir.Table], dict[str, ir.Scalar]] = field(default=lambda t: {})
+    value: Callable[[ir.Table], ir.Value] = field(default=lambda a: a.value)
+    """The value from the aggregated columns (default: the aggregate named 'value')."""
+    dated_by_request: bool = True
+
+    def expression(self, ctx: MetricContext, q: MetricQuery) -> ir.Table:
+        assert self.fact is not None
+        t = filtered(ctx, self.name, self.fact, q, self.date)
+        if self.where is not None:
+            t = t.filter(self.where(t).fill_null(False))
+        keys = _group(ctx, t, q, self.date)
+        aggs = self.aggregates(t)
+        agg = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+        return agg.select(*q.keys(), value=self.value(agg).cast("float64"))
+
+    def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
+        return ctx.con.execute(self.expression(ctx, q))
+
+    def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
+        return [(self.name, str(ibis.to_sql(self.expression(ctx, q), dialect=_dialect(ctx))))]
+
+
+@dataclass(frozen=True)
+class DerivedMetric(Metric):
+    components: tuple[str, ...] = ()
+    combine: Callable[[pd.DataFrame], pd.Series] = field(default=lambda df: df.iloc[:, 0])
+    """Value from a frame holding one column per component (named as the component)."""
+    how: Literal["outer", "inner", "left"] = "outer"
+
+    def inputs(self) -> list[str]:
+        return list(self.components)
+
+    def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
+        from revops.engines.metrics.registry import get
+
+        keys = q.keys()
+        frame: pd.DataFrame | None = None
+        for name in self.components:
+            part = get(ctx.model, name).compute(ctx, q).rename(columns={"value": name})
+            frame = part if frame is None else (
+                frame.merge(part, on=keys, how=self.how) if keys else pd.concat([frame, part], axis=1))
+        assert frame is not None
+        values = self.combine(frame.astype({c: "float64" for c in self.components}))
+        out = frame[keys].copy() if keys else pd.DataFrame(index=frame.index)
+        out["value"] = values.replace([np.inf, -np.inf], np.nan).astype("float64")
+        return out.reset_index(drop=True)
+
+    def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
+        from revops.engines.metrics.registry import get
+
+        out: list[tuple[str, str]] = []
+        for name in self.components:
+            out += get(ctx.model, name).sql(ctx, q)
+        return out
+
+
+@dataclass(frozen=True)
+class RowMetric(Metric):
+    fact: Fact | None = None
+    date: str | None = None
+    where: Callable[[ir.Table], ir.BooleanValue] | None = None
+    columns: tuple[str, ...] = ()
+    reduce: Callable[[MetricContext, pd.DataFrame], float | None] = field(default=lambda ctx, df: None)
+    """Value of one group from its projected rows."""
+
+    def expression(self, ctx: MetricContext, q: MetricQuery) -> ir.Table:
+        assert self.fact is not None
+        t = filtered(ctx, self.name, self.fact, q, self.date)
+        if self.where is not None:
+            t = t.filter(self.where(t).fill_null(False))
+        keys = _group(ctx, t, q, self.date)
+        return t.select(*keys, *self.columns)
+
+    def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
+        rows = ctx.con.execute(self.expression(ctx, q))
+        keys = q.keys()
+        if not keys:
+            return pd.DataFrame({"value": [_float(self.reduce(ctx, rows))]})
+        if rows.empty:
+            return pd.DataFrame(columns=[*keys, "value"])
+        groups = rows.groupby(keys, dropna=False, sort=True)
+        out = [dict(zip(keys, k if isinstance(k, tuple) else (k,)), value=_float(self.reduce(ctx, g)))
+               for k, g in groups]
+        return pd.DataFrame(out, columns=[*keys, "value"])
+
+    def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
+        return [(self.name, str(ibis.to_sql(self.expression(ctx, q), dialect=_dialect(ctx))))]
+
+
+def _float(value: Any) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def _dialect(ctx: MetricContext) -> str:
+    return {"pyspark": "spark"}.get(ctx.backend_name, ctx.backend_name)
+
+
+def ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
+    """num / den, null when den is 0 or null."""
+    return num.cast("float64") / den.cast("float64").nullif(0.0)

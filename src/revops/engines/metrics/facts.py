@@ -1,0 +1,92 @@
+"""Facts: the rows metrics aggregate, built once per computation from the canonical tables.
+
+Every fact is an Ibis table, so it compiles for whichever backend holds the data. Facts
+that describe state (deals, leads) are built *as of* the context's date: a deal created
+after it does not exist yet, and nothing decided after it is used (see ``asof``).
+
+Derived columns every deal fact carries:
+
+| column | meaning |
+| --- | --- |
+| is_won, is_lost, is_closed | the stage is a won / lost / closed stage of the model |
+| is_open | the deal is open: an open stage, or open at the as-of date with its stage unknown |
+| probability | the stage's probability in the model (the first open stage's when unknown) |
+| amount | the amount; an open deal without one is valued at its product's list price |
+| cycle_days | days from created_at to close_date |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from revops.engines.metrics import asof
+from revops.engines.metrics.context import MetricContext
+from revops.engines.metrics.dimensions import ACCOUNT, OWNER, Link
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    description: str
+    build: Callable[[MetricContext], ir.Table]
+    links: tuple[Link, ...] = ()
+
+
+def _in(values: list[str], column: ir.StringValue) -> ir.BooleanValue:
+    return column.isin(values) if values else ibis.literal(False)
+
+
+def _probability(ctx: MetricContext, stage: ir.StringValue) -> ir.FloatingValue:
+    stages = ctx.model.pipeline.stages
+    first_open = next((s.probability for s in stages if not s.is_closed), 0.0)
+    cases = ibis.cases(*((stage == s.key, ibis.literal(float(s.probability))) for s in stages),
+                       else_=ibis.literal(float(first_open)))
+    return cases.cast("float64")
+
+
+def deals(ctx: MetricContext) -> ir.Table:
+    """Opportunities as of the context's date, with stage flags, probability and value."""
+    model = ctx.model
+    t = asof.opportunities(ctx)
+    won, lost = model.won_stage_keys, model.lost_stage_keys
+    open_keys = [s.key for s in model.open_stages]
+    is_won = _in(won, t.stage).fill_null(False)
+    is_lost = _in(lost, t.stage).fill_null(False)
+    is_closed = is_won | is_lost
+    is_open = (_in(open_keys, t.stage).fill_null(False) | t.__open_unknown).fill_null(False)
+    t = t.mutate(is_won=is_won, is_lost=is_lost, is_closed=is_closed, is_open=is_open)
+    t = t.mutate(probability=_probability(ctx, t.stage))
+    cycle = t.close_date.cast("date").delta(t.created_at.cast("date"), unit="day").cast("float64")
+    return t.mutate(cycle_days=cycle).drop("__open_unknown")
+
+
+def leads(ctx: MetricContext) -> ir.Table:
+    return asof.leads(ctx)
+
+
+def spend(ctx: MetricContext) -> ir.Table:
+    return ctx.table("spend")
+
+
+DEALS = Fact("deals", "Opportunities as of the date, with stage flags, probability and value",
+             lambda ctx: deals_valued(ctx), (OWNER, ACCOUNT))
+LEADS = Fact("leads", "Leads as of the date, with lifecycle timestamps up to it", leads, (OWNER,))
+SPEND = Fact("spend", "Sales and marketing spend by period, department, category and channel", spend)
+
+
+def deals_valued(ctx: MetricContext) -> ir.Table:
+    """``deals`` with open deals that have no amount valued at their product's list price."""
+    t = deals(ctx)
+    if "product" not in t.columns:
+        return t
+    products = ctx.table("products")
+    if "list_price" not in products.columns:
+        return t
+    price = products.select(__product=products.product_id, __list_price=products.list_price.cast("float64"))
+    t = t.left_join(price, t.product == price.__product)
+    t = t.mutate(amount=ibis.ifelse(t.amount.isnull() & t.is_open, t.__list_price, t.amount))
+    return t.drop("__product", "__list_price")
