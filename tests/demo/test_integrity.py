@@ -66,7 +66,7 @@ def test_activity_timestamps_match_lead_and_deal_fields(demo_store):
 
 def test_lifecycle_timestamps_are_in_order(demo_store):
     assert scalar(demo_store, """SELECT count(*) FROM leads WHERE mql_at < created_at
-        OR sal_at < first_contacted_at OR sql_at < sal_at OR converted_at < sql_at""") == 0
+        OR sql_at < first_contacted_at OR sal_at < sql_at OR converted_at < sal_at""") == 0
 
 
 def test_subscription_periods_are_well_formed(demo_store):

@@ -35,8 +35,7 @@ def register(app: typer.Typer) -> None:
         """Replace the store's contents with a simulated B2B SaaS company (and its ground truth)."""
         from revops.demo.builder import build_demo, resolve_scale
 
-        if scale not in ("small", "medium", "large"):
-            resolve_scale("unknown:" + scale)
+        resolve_scale(scale)
         day = _parse_today(today)
         app = app_context(ctx)
         model = app.model()

@@ -49,7 +49,7 @@ def validate(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None
         for issue in issues:
             typer.echo(str(issue))
         if valid:
-            typer.echo(f"OK: {model.summary()}" + (f" ({len(issues)} warnings)" if issues else ""))
+            typer.echo(f"OK: {model.summary()}" + (f" ({len(issues)} warning{'s' if len(issues) != 1 else ''})" if issues else ""))
         else:
             typer.echo(f"{len(errors)} error{'s' if len(errors) != 1 else ''} in the revenue model "
                        f"({path or 'built-in default'})", err=True)

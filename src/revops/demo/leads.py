@@ -121,23 +121,23 @@ def simulate_leads(n: int, cal: SimCalendar, comps: Companies, camps: Campaigns,
     keep = rng.random(n) > 0.5 * (1 - np.exp(-np.nan_to_num(wait_hours, nan=1e6) / 10.0))
     converts = would_convert & ~np.isnan(first_contact) & keep
 
-    sal_at = np.full(n, NAN)
     sql_at = np.full(n, NAN)
+    sal_at = np.full(n, NAN)
     conv_at = np.full(n, NAN)
     disq_at = np.full(n, NAN)
     recyc_at = np.full(n, NAN)
     fc = np.nan_to_num(first_contact, nan=0)
-    sal_at[converts] = fc[converts] + rng.uniform(0.05, 3, converts.sum())
-    sql_at[converts] = sal_at[converts] + 0.5 + rng.exponential(4, converts.sum())
-    conv_at[converts] = sql_at[converts] + rng.uniform(0, 5, converts.sum())
+    sql_at[converts] = fc[converts] + rng.uniform(0.05, 3, converts.sum())
+    sal_at[converts] = sql_at[converts] + 0.5 + rng.exponential(4, converts.sum())
+    conv_at[converts] = sal_at[converts] + rng.uniform(0, 5, converts.sum())
     contacted = ~np.isnan(first_contact) & ~converts
-    reach_sal = contacted & (rng.random(n) < np.where(inbound, 0.15 + 0.5 * quality, 0.05 + 0.2 * quality))
-    reach_sql = reach_sal & (rng.random(n) < 0.35)
-    sal_at[reach_sal] = fc[reach_sal] + rng.uniform(0.1, 4, reach_sal.sum())
-    sql_at[reach_sql] = sal_at[reach_sql] + 0.5 + rng.exponential(5, reach_sql.sum())
-    last_step = np.fmax(np.fmax(first_contact, sal_at), sql_at)
+    reach_sql = contacted & (rng.random(n) < np.where(inbound, 0.15 + 0.5 * quality, 0.05 + 0.2 * quality))
+    reach_sal = reach_sql & (rng.random(n) < 0.35)
+    sql_at[reach_sql] = fc[reach_sql] + rng.uniform(0.1, 4, reach_sql.sum())
+    sal_at[reach_sal] = sql_at[reach_sal] + 0.5 + rng.exponential(5, reach_sal.sum())
+    last_step = np.fmax(np.fmax(first_contact, sql_at), sal_at)
     ends = contacted & (rng.random(n) < 0.97)
-    disq = ends & (rng.random(n) < np.where(reach_sql, 0.6, 0.35))
+    disq = ends & (rng.random(n) < np.where(reach_sal, 0.6, 0.35))
     end_t = np.nan_to_num(last_step) + 3 + rng.exponential(18, n)
     disq_at[disq] = end_t[disq]
     recyc = ends & ~disq
@@ -153,7 +153,7 @@ def simulate_leads(n: int, cal: SimCalendar, comps: Companies, camps: Campaigns,
     worked_until = np.where(np.isnan(worked_until), fc + 30, worked_until)
 
     # nothing at or after today has happened yet
-    for arr in (mql_at, first_contact, sal_at, sql_at, conv_at, disq_at, recyc_at):
+    for arr in (mql_at, first_contact, sql_at, sal_at, conv_at, disq_at, recyc_at):
         arr[arr >= cal.cutoff] = NAN
     worked_until = np.minimum(worked_until, cal.cutoff - 1e-3)
 
@@ -173,8 +173,8 @@ def finalize_status(leads: Leads, won_before_cutoff: np.ndarray) -> None:
     """Current lifecycle stage from the latest event before today."""
     s = np.zeros(len(leads), dtype="int32")
     s[~np.isnan(leads.mql_at)] = 1
-    s[~np.isnan(leads.sal_at)] = 3
     s[~np.isnan(leads.sql_at)] = 2
+    s[~np.isnan(leads.sal_at)] = 3
     s[~np.isnan(leads.converted_at)] = 4
     s[won_before_cutoff] = 5
     s[~np.isnan(leads.recycled_at) & np.isnan(leads.converted_at)] = 6

@@ -55,9 +55,13 @@ def compute(con: Any, model: Any, names: Iterable[str] | str, *, by: Iterable[st
     if not names:
         raise MetricError("name at least one metric (`revops metrics --list` lists them)")
     q = make_query(by, period, start, end, where)
-    ctx = MetricContext(con, model, as_of=parse_date(as_of, "--as-of"), today=today)
+    ctx = MetricContext(con, model, as_of=parse_date(as_of, "--as-of"), today=today,
+                        cache_facts=len(names) > 1)
     results = [(name, get(model, name)) for name in names]
-    results = [(name, metric, metric.compute(ctx, q)) for name, metric in results]
+    try:
+        results = [(name, metric, metric.compute(ctx, q)) for name, metric in results]
+    finally:
+        ctx.release()
     span = _period_span(ctx, q, [frame for _, _, frame in results])
     frames = []
     for name, metric, frame in results:

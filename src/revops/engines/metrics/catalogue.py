@@ -79,7 +79,7 @@ class Metric:
 def filtered(ctx: MetricContext, metric: str, fact: Fact, q: MetricQuery, date_column: str | None,
              extra: tuple[str, ...] = ()) -> ir.Table:
     """The fact with the query's dimensions joined, its filter and date range applied."""
-    t = fact.build(ctx)
+    t = ctx.fact(fact)
     needed = list(q.by) + list(extra)
     where = None
     if q.where:

@@ -24,7 +24,10 @@ class MetricContext:
     """Compute as the world looked at the end of this day; None: as the data is now."""
     today: date | None = None
     """'Now' for metrics that need one (open pipeline, current quarter); default: as_of or UTC today."""
+    cache_facts: bool = False
+    """Materialise each fact once (a temp table / cached frame) when several metrics share it."""
     _tables: dict[str, ir.Table] = field(default_factory=dict, repr=False)
+    _facts: dict[str, ir.Table] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.today is None:
@@ -50,6 +53,23 @@ class MetricContext:
             except Exception as exc:  # backends raise their own kinds of "no such table"
                 raise MetricError(f"the store has no table {name!r}: {exc}") from None
         return self._tables[name]
+
+    def fact(self, fact: Any) -> ir.Table:
+        """The fact's rows for this context, built once (and cached on the backend if asked)."""
+        if fact.name not in self._facts:
+            built = fact.build(self)
+            self._facts[fact.name] = built.cache() if self.cache_facts else built
+        return self._facts[fact.name]
+
+    def release(self) -> None:
+        """Drop cached facts from the backend."""
+        for t in self._facts.values():
+            if self.cache_facts:
+                try:
+                    t.release()
+                except Exception:  # a backend that already dropped it
+                    pass
+        self._facts.clear()
 
     def columns(self, name: str) -> list[str]:
         return list(self.table(name).columns)
