@@ -15,6 +15,7 @@ from revops.store import Store, default_db_path
 class AppContext:
     db: Path
     model_path: Path | None  # None: the built-in default model
+    backend: str | None = None  # --backend / REVOPS_BACKEND URL metrics run on; None: the store
 
     def store(self, *, read_only: bool = False) -> Store:
         return Store(self.db, read_only=read_only)

@@ -1,6 +1,6 @@
 """`revops`: the command line. Global options come before the command:
 
-    revops [--db PATH] [--model PATH] COMMAND ...
+    revops [--db PATH] [--model PATH] [--backend URL] COMMAND ...
 
 Each command group lives in its own module and registers itself on the app.
 Exit codes: 0 success, 1 bad input or bad definitions, 2 usage errors.
@@ -33,9 +33,10 @@ def _global_options(
     ctx: typer.Context,
     db: Annotated[Optional[Path], typer.Option("--db", help="Store file (default: $REVOPS_DB, else ./revops.duckdb).")] = None,
     model: Annotated[Optional[Path], typer.Option("--model", help="Revenue model (default: ./revops.yaml if present, else built-in).")] = None,
+    backend: Annotated[Optional[str], typer.Option("--backend", envvar="REVOPS_BACKEND", help="Where `metrics` and `explain` run: spark://local[2], spark://HOST:PORT, postgresql://user:pass@host:port/db (default: the --db store). See docs/backends.md.")] = None,
 ) -> None:
     db_path = db or Path(os.environ.get("REVOPS_DB") or "revops.duckdb")
-    ctx.obj = AppContext(db=db_path, model_path=resolve_model_path(model))
+    ctx.obj = AppContext(db=db_path, model_path=resolve_model_path(model), backend=backend)
 
 
 def _register() -> None:

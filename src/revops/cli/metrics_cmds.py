@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Optional
 
 import typer
@@ -31,6 +33,20 @@ def _store(ctx: typer.Context):
         raise StoreError(f"no store at {app.db}; build one with `revops demo` or `revops ingest`, "
                          "or point --db / REVOPS_DB at an existing file")
     return app, app.store(read_only=True)
+
+
+@contextmanager
+def _backend(ctx: typer.Context) -> Iterator[Any]:
+    """The Ibis backend metrics run on: --backend / REVOPS_BACKEND's when given, else the store's."""
+    app = app_context(ctx)
+    if app.backend:
+        from revops.engines.metrics.backends import connect
+
+        yield connect(app.backend)
+        return
+    _, store = _store(ctx)
+    with store:
+        yield store.ibis
 
 
 def format_value(value: Any, fmt: str) -> str:
@@ -67,9 +83,8 @@ def metrics(
         return
     if not names:
         raise typer.BadParameter("name at least one metric, or use --list")
-    app, store = _store(ctx)
-    with store:
-        frame = engine.compute(store.ibis, model, names, by=by, period=period, start=start, end=end,
+    with _backend(ctx) as con:
+        frame = engine.compute(con, model, names, by=by, period=period, start=start, end=end,
                                as_of=as_of, where=where)
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
     if fmt is OutputFormat.table:
@@ -92,9 +107,9 @@ def explain(
     """Print a metric's definition, its inputs and the SQL it runs on the backend in use."""
     from revops.engines import metrics as engine
 
-    app, store = _store(ctx)
-    with store:
-        info = engine.explain(store.ibis, app.model(), name, by=by, period=period, start=start,
+    model = app_context(ctx).model()
+    with _backend(ctx) as con:
+        info = engine.explain(con, model, name, by=by, period=period, start=start,
                               end=end, as_of=as_of, where=where)
     if fmt is not OutputFormat.table:
         emit(info, fmt)

@@ -71,7 +71,7 @@ def emit(data: Any, fmt: OutputFormat, *, columns: list[str] | None = None, titl
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if row.get(c) is None else _cell(row.get(c)) for c in columns])
+            writer.writerow(["" if row.get(c) is None else _csv_cell(row.get(c)) for c in columns])
         sys.stdout.write(buf.getvalue())
         return
     table = RichTable(title=title, show_lines=False)
@@ -80,6 +80,16 @@ def emit(data: Any, fmt: OutputFormat, *, columns: list[str] | None = None, titl
     for row in rows:
         table.add_row(*["" if row.get(c) is None else _cell(row.get(c)) for c in columns])
     Console().print(table)
+
+
+def _csv_cell(value: Any) -> Any:
+    """A value as other tools read it back: numbers unformatted, lists and dicts as JSON."""
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 def _cell(value: Any) -> str:

@@ -75,6 +75,10 @@ class Metric:
     def inputs(self) -> list[str]:
         return []
 
+    def for_model(self, model: Any) -> Metric:
+        """The metric as ``model`` defines it (e.g. a definition quoting the model's targets)."""
+        return self
+
 
 def filtered(ctx: MetricContext, metric: str, fact: Fact, q: MetricQuery, date_column: str | None,
              extra: tuple[str, ...] = ()) -> ir.Table:
@@ -158,6 +162,8 @@ class DerivedMetric(Metric):
         frame: pd.DataFrame | None = None
         for name in self.components:
             part = get(ctx.model, name).compute(ctx, q).rename(columns={"value": name})
+            # plain objects for the keys: an empty result's key columns carry no type to join on
+            part = part.astype({k: object for k in keys})
             frame = part if frame is None else (
                 frame.merge(part, on=keys, how=self.how) if keys else pd.concat([frame, part], axis=1))
         assert frame is not None
@@ -183,6 +189,9 @@ class RowMetric(Metric):
     columns: tuple[str, ...] = ()
     reduce: Callable[[MetricContext, pd.DataFrame], float | None] = field(default=lambda ctx, df: None)
     """Value of one group from its projected rows."""
+    prepare: Callable[[MetricContext, pd.DataFrame], pd.DataFrame] | None = None
+    """Work done once, vectorised, on all projected rows before they are grouped (e.g. a
+    business-minutes column), so ``reduce`` only summarises each group."""
 
     def expression(self, ctx: MetricContext, q: MetricQuery) -> ir.Table:
         assert self.fact is not None
@@ -194,6 +203,8 @@ class RowMetric(Metric):
 
     def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
         rows = ctx.con.execute(self.expression(ctx, q))
+        if self.prepare is not None:
+            rows = self.prepare(ctx, rows)
         keys = q.keys()
         if not keys:
             return pd.DataFrame({"value": [_float(self.reduce(ctx, rows))]})

@@ -27,7 +27,7 @@ class MetricContext:
     cache_facts: bool = False
     """Materialise each fact once (a temp table / cached frame) when several metrics share it."""
     _tables: dict[str, ir.Table] = field(default_factory=dict, repr=False)
-    _facts: dict[str, ir.Table] = field(default_factory=dict, repr=False)
+    _facts: dict[Any, ir.Table] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.today is None:
@@ -56,10 +56,11 @@ class MetricContext:
 
     def fact(self, fact: Any) -> ir.Table:
         """The fact's rows for this context, built once (and cached on the backend if asked)."""
-        if fact.name not in self._facts:
+        key = (fact.name, fact.build)  # a fact built for one query (a closure over it) is its own
+        if key not in self._facts:
             built = fact.build(self)
-            self._facts[fact.name] = built.cache() if self.cache_facts else built
-        return self._facts[fact.name]
+            self._facts[key] = built.cache() if self.cache_facts else built
+        return self._facts[key]
 
     def release(self) -> None:
         """Drop cached facts from the backend."""

@@ -30,7 +30,7 @@ def builtin() -> dict[str, Metric]:
 def catalogue(model: Any) -> dict[str, Metric]:
     from revops.engines.metrics.custom import custom_metric
 
-    out = dict(builtin())
+    out = {name: m.for_model(model) for name, m in builtin().items()}
     for d in model.metrics:
         out[d.name] = custom_metric(d)
     return out

@@ -82,3 +82,5 @@ class Targets(Section):
     pipeline_coverage: CoverageTarget = Field(default_factory=CoverageTarget)
     cac_payback_months: PaybackTarget = Field(default_factory=PaybackTarget)
     quotas: list[Quota] = Field(default_factory=list)
+    gross_margin: float = Field(0.8, gt=0, le=1)
+    """Share of recurring revenue left after the cost of serving it (0.8 = 80%); LTV uses it."""

@@ -1,0 +1,300 @@
+"""Recurring-revenue metrics: MRR and ARR, the MRR movements (new, expansion, contraction,
+churn, reactivation), net and gross revenue retention, logo churn and lifetime value.
+
+They all read one fact at the (account, month) grain, built from ``subscriptions``:
+
+- An account's MRR on a day is the sum of ``mrr`` of its subscriptions with
+  ``start_date <= day < end_date`` (``end_date`` is exclusive, empty while active).
+- Its MRR for a month is its MRR on the month's last day, or on today (the as-of date) for
+  the current month and any month after it: MRR is measured, never forecast.
+- Each account-month carries the MRR at the previous month end and the movement between
+  them: ``new`` (0 -> >0, the first time ever), ``reactivation`` (0 -> >0, paid before),
+  ``expansion`` (up), ``contraction`` (down, still paying), ``churn`` (>0 -> 0).
+- As of a date, only subscriptions that started on or before it count, and an end_date
+  after it is treated as still open: nothing decided after the date is used.
+
+The months are a small spine generated here (an ``ibis.memtable``), joined to subscriptions
+on date overlap, so the same expressions run on DuckDB, PySpark and Postgres. The spine also
+says what a query does with each month: which period it belongs to, whether its movements
+count (``__flow``), whether the state is read there (``__closing``) and whether a retention
+window opens there (``__opening``: the window's starting MRR is that month's previous MRR).
+
+Windows: with ``--period``, each period (clipped to --from/--to); without, one window from
+--from (default: 11 months before the end, i.e. the trailing 12 months) to --to (default:
+today / the as-of date). States (mrr, arr) are read at a window's last month, flows summed
+over its months, retention compares its last month with the month before its first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from revops.engines.metrics.catalogue import Direction, Metric, MetricQuery, _dialect, filtered, ratio
+from revops.engines.metrics.context import MetricContext
+from revops.engines.metrics.dimensions import ACCOUNT, OWNER
+from revops.engines.metrics.facts import Fact
+from revops.engines.metrics.periods import add_months, month_start
+
+TRAILING_MONTHS = 12
+BASED_ON = "subscriptions: each account's MRR at every month end"
+
+_SPINE_SCHEMA = {"__month": "date", "__day": "date", "__period": "string", "__flow": "boolean",
+                 "__opening": "boolean", "__closing": "boolean"}
+
+
+# -- the month spine ------------------------------------------------------------------------
+def _windows(ctx: MetricContext, q: MetricQuery, first: date | None) -> list[tuple[str | None, date, date]]:
+    """(period label, first month, last month) of every window the query reads."""
+    assert ctx.today is not None
+    end = q.end or max(ctx.today, q.start or ctx.today)
+    if not q.period:
+        last = month_start(end)
+        start = month_start(q.start) if q.start else add_months(last, 1 - TRAILING_MONTHS)
+        return [(None, start, last)]
+    start = q.start or min(first or end, end)
+    return [(label, max(lo, month_start(start)), min(month_start(hi), month_start(end)))
+            for label, lo, hi in ctx.calendar.periods(start, end, q.period)]
+
+
+def month_spine(ctx: MetricContext, q: MetricQuery, first: date | None) -> pd.DataFrame:
+    """One row per month from the first subscription (or the first window) to the last
+    window: the day its MRR is measured on and what the query does with it."""
+    assert ctx.today is not None
+    windows = _windows(ctx, q, first)
+    flags: dict[date, tuple[str | None, bool, bool]] = {}
+    for label, lo, hi in windows:
+        m = lo
+        while m <= hi:
+            flags[m] = (label, m == lo, m == hi)
+            m = add_months(m, 1)
+    begin = min([lo for _, lo, _ in windows] + ([month_start(first)] if first else []))
+    finish = max(hi for _, _, hi in windows)
+    rows: list[dict[str, Any]] = []
+    m = begin
+    while m <= finish:
+        label, opening, closing = flags.get(m, (None, False, False))
+        day = min(add_months(m, 1) - timedelta(days=1), ctx.today)
+        rows.append({"__month": m, "__day": day, "__period": label, "__flow": m in flags,
+                     "__opening": opening, "__closing": closing})
+        m = add_months(m, 1)
+    return pd.DataFrame(rows, columns=list(_SPINE_SCHEMA))
+
+
+# -- the account-month fact -----------------------------------------------------------------
+def subscriptions(ctx: MetricContext) -> ir.Table:
+    """Subscriptions as of the context's date, with dates as dates and MRR never null."""
+    s = ctx.table("subscriptions")
+    s = s.mutate(start_date=s.start_date.cast("date"), end_date=s.end_date.cast("date"),
+                 mrr=s.mrr.cast("float64").fill_null(0.0),
+                 __account=s.account_id.cast("string").fill_null(""))
+    s = s.filter(s.start_date.notnull())
+    if ctx.as_of is not None:
+        day = ibis.literal(ctx.as_of.isoformat()).cast("date")
+        s = s.filter(s.start_date <= day)
+        s = s.mutate(end_date=ibis.ifelse(s.end_date > day, ibis.null("date"), s.end_date))
+    return s
+
+
+def first_subscription_day(ctx: MetricContext) -> date | None:
+    value = ctx.con.execute(subscriptions(ctx).start_date.min())
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def account_months(ctx: MetricContext, q: MetricQuery, first: date | None) -> ir.Table:
+    """One row per account and month it paid in or stopped paying in: account_id, owner_id
+    (the account's owner), month, mrr, prev_mrr, movement, plus the spine's flags."""
+    spine = ibis.memtable(month_spine(ctx, q, first), schema=_SPINE_SCHEMA)
+    s = subscriptions(ctx)
+    paying = s.join(spine, [s.start_date <= spine["__day"],
+                            s.end_date.isnull() | (s.end_date > spine["__day"])])
+    paying = paying.group_by(["__account", "__month"]).aggregate(__mrr=paying.mrr.sum())
+    since = s.group_by("__account").aggregate(__since=s.start_date.min())
+    grid = since.join(spine, spine["__day"] >= since["__since"])
+    right = paying.select(__pa=paying["__account"], __pm=paying["__month"], __mrr=paying["__mrr"])
+    t = grid.left_join(right, [grid["__account"] == right["__pa"], grid["__month"] == right["__pm"]])
+    t = t.select("__account", *_SPINE_SCHEMA, mrr=t["__mrr"].fill_null(0.0))
+    history = ibis.window(group_by=t["__account"], order_by=t["__month"])
+    t = t.mutate(
+        prev_mrr=t.mrr.lag().over(history).fill_null(0.0),
+        __first_paid=ibis.ifelse(t.mrr > 0, t["__month"], ibis.null("date")).min().over(
+            group_by=t["__account"]))
+    up, down = (t.prev_mrr <= 0) & (t.mrr > 0), (t.prev_mrr > 0) & (t.mrr <= 0)
+    both = (t.prev_mrr > 0) & (t.mrr > 0)
+    movement = ibis.cases(
+        (up & (t["__month"] == t["__first_paid"]), "new"), (up, "reactivation"), (down, "churn"),
+        (both & (t.mrr > t.prev_mrr), "expansion"), (both & (t.mrr < t.prev_mrr), "contraction"),
+        else_=ibis.null("string"))
+    change = ibis.cases((up, t.mrr), (down, t.prev_mrr), (both, (t.mrr - t.prev_mrr).abs()),
+                        else_=0.0)
+    t = t.mutate(movement=movement, __change=change.cast("float64"))
+    a = ctx.table("accounts").view()  # a view: --by industry joins accounts again
+    owners = a.select(__aid=a.account_id.cast("string"), owner_id=a.owner_id)
+    t = t.left_join(owners, t["__account"] == owners["__aid"])
+    t = t.select(account_id=t["__account"].nullif(""), owner_id=t.owner_id, month=t["__month"],
+                 mrr=t.mrr, prev_mrr=t.prev_mrr, movement=t.movement, __account=t["__account"],
+                 __change=t["__change"], **{c: t[c] for c in _SPINE_SCHEMA if c != "__month"})
+    # only months an account paid in or stopped paying in (a filter also ends the join, so
+    # the dimensions can join the fact again)
+    return t.filter((t.mrr != 0) | (t.prev_mrr != 0))
+
+
+def _default_months(ctx: MetricContext) -> ir.Table:
+    return account_months(ctx, MetricQuery(), first_subscription_day(ctx))
+
+
+REVENUE_MONTHS = Fact(
+    "revenue_months", "Each account's MRR at every month end, the previous month's and the movement",
+    _default_months, (OWNER, ACCOUNT))
+
+
+# -- metrics --------------------------------------------------------------------------------
+Measure = Callable[[MetricContext, ir.Table, list[Any]], ir.Table]
+"""(context, the query's fact rows, group keys) -> keys + value."""
+
+
+def _aggregate(t: ir.Table, keys: list[Any], **aggs: Any) -> ir.Table:
+    return t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+
+
+# States and flows sum over every row of the window (not only the matching ones), so a
+# dimension value with revenue in the window shows 0 rather than no row.
+def _state(scale: float) -> Measure:
+    def measure(ctx: MetricContext, t: ir.Table, keys: list[Any]) -> ir.Table:
+        return _aggregate(t, keys, value=ibis.ifelse(t["__closing"], t.mrr, 0.0).sum() * scale)
+    return measure
+
+
+def _flow(kind: str) -> Measure:
+    def measure(ctx: MetricContext, t: ir.Table, keys: list[Any]) -> ir.Table:
+        counted = (t.movement == kind).fill_null(False)
+        return _aggregate(t, keys, value=ibis.ifelse(counted, t["__change"], 0.0).sum())
+    return measure
+
+
+def _retention(kind: str) -> Measure:
+    """Accounts paying at the window's start, compared with the window's end."""
+    def measure(ctx: MetricContext, t: ir.Table, keys: list[Any]) -> ir.Table:
+        t = t.filter(t["__opening"] | t["__closing"])
+        per_account = _aggregate(t, [*keys, t["__account"]],
+                                 start=ibis.ifelse(t["__opening"], t.prev_mrr, 0.0).sum(),
+                                 end=ibis.ifelse(t["__closing"], t.mrr, 0.0).sum())
+        a = per_account.filter(per_account.start > 0)
+        names = [k.get_name() for k in keys]
+        if kind == "nrr":
+            return _aggregate(a, names, value=ratio(a.end.sum(), a.start.sum()))
+        if kind == "grr":
+            return _aggregate(a, names, value=ratio(ibis.least(a.end, a.start).sum(), a.start.sum()))
+        lost = (a.end <= 0).cast("int64").sum()
+        return _aggregate(a, names, value=ratio(lost, a.count()))
+    return measure
+
+
+def _ltv(ctx: MetricContext, t: ir.Table, keys: list[Any]) -> ir.Table:
+    t = t.filter(t["__closing"] | t["__flow"])
+    closing, flow = t["__closing"], t["__flow"]
+    a = _aggregate(
+        t, keys,
+        mrr=ibis.ifelse(closing, t.mrr, 0.0).sum(),
+        paying=(closing & (t.mrr > 0)).cast("int64").sum(),
+        churned=(flow & (t.movement == "churn").fill_null(False)).cast("int64").sum(),
+        at_risk=(flow & (t.prev_mrr > 0)).cast("int64").sum())
+    margin = float(ctx.model.targets.gross_margin)
+    names = [k.get_name() for k in keys]
+    return a.select(*names, value=ratio(ratio(a.mrr, a.paying) * margin, ratio(a.churned, a.at_risk)))
+
+
+@dataclass(frozen=True)
+class RevenueMetric(Metric):
+    """A metric over the account-month fact, its windows set by the query."""
+
+    measure: Measure = field(default=_state(1.0))
+
+    def expression(self, ctx: MetricContext, q: MetricQuery) -> ir.Table:
+        return self._expression(ctx, q, first_subscription_day(ctx))
+
+    def _expression(self, ctx: MetricContext, q: MetricQuery, first: date | None) -> ir.Table:
+        fact = Fact(REVENUE_MONTHS.name, REVENUE_MONTHS.description,
+                    lambda c: account_months(c, q, first), REVENUE_MONTHS.links)
+        t = filtered(ctx, self.name, fact, q, None)
+        t = t.filter(t["__flow"])  # every window month; history before is only for the movements
+        keys: list[Any] = ([t["__period"].name("period")] if q.period else []) + [t[d] for d in q.by]
+        out = self.measure(ctx, t, keys)
+        return out.select(*q.keys(), value=out.value.cast("float64"))
+
+    def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
+        first = first_subscription_day(ctx)
+        frame = ctx.con.execute(self._expression(ctx, q, first))
+        if q.period and not q.by:  # every period of the windows, even one nobody paid in
+            labels = pd.DataFrame({"period": [label for label, _, _ in _windows(ctx, q, first)]})
+            frame = labels.merge(frame, on="period", how="left")
+        return frame
+
+    def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
+        return [(self.name, str(ibis.to_sql(self.expression(ctx, q), dialect=_dialect(ctx))))]
+
+
+_WINDOW = ("over the period (--period), else from --from to --to, by default the trailing 12 "
+           "months ending today / at the as-of date")
+_STATE_AT = ("at the last month of the period (--period), else of the range (default: today / "
+             "the as-of date); a month's MRR is measured on its last day, or on today for the "
+             "current month")
+
+
+def _movement(name: str, kind: str, description: str, definition: str,
+              direction: Direction = "up") -> RevenueMetric:
+    return RevenueMetric(name, description, "currency", definition, direction=direction,
+                         format="currency", based_on=BASED_ON, empty_value=0.0, measure=_flow(kind))
+
+
+def metrics() -> list[Metric]:
+    return [
+        RevenueMetric(
+            "mrr", "Monthly recurring revenue.", "currency",
+            "sum of mrr of subscriptions active (start_date <= day < end_date) " + _STATE_AT,
+            format="currency", based_on=BASED_ON, empty_value=0.0, measure=_state(1.0)),
+        RevenueMetric(
+            "arr", "Annual recurring revenue.", "currency", "12 x mrr, " + _STATE_AT,
+            format="currency", based_on=BASED_ON, empty_value=0.0, measure=_state(12.0)),
+        _movement("new_mrr", "new", "MRR from accounts paying for the first time.",
+                "sum of month-end MRR of accounts going from 0 to >0 for the first time ever, " + _WINDOW),
+        _movement("expansion_mrr", "expansion", "MRR added by paying accounts that pay more.",
+                "sum of the month-over-month MRR increase of accounts paying at both month ends, " + _WINDOW),
+        _movement("contraction_mrr", "contraction", "MRR lost by accounts that pay less but still pay.",
+                "sum of the month-over-month MRR decrease (a positive amount) of accounts still "
+                "paying at the month end, " + _WINDOW, direction="down"),
+        _movement("churned_mrr", "churn", "MRR lost by accounts that stopped paying.",
+                "sum of the previous month-end MRR (a positive amount) of accounts going from >0 "
+                "to 0, " + _WINDOW, direction="down"),
+        _movement("reactivation_mrr", "reactivation", "MRR from former customers paying again.",
+                "sum of month-end MRR of accounts going from 0 to >0 that had paid before, " + _WINDOW),
+        RevenueMetric(
+            "nrr", "Net revenue retention: revenue kept and grown from existing accounts.", "ratio",
+            "MRR at the window's end of the accounts paying at its start / their MRR at its start "
+            "(the month end before the window's first month); window: " + _WINDOW,
+            format="percent", based_on=BASED_ON, measure=_retention("nrr")),
+        RevenueMetric(
+            "grr", "Gross revenue retention: revenue kept from existing accounts, expansion ignored.",
+            "ratio", "as nrr, each account's end MRR capped at its start MRR; window: " + _WINDOW,
+            format="percent", based_on=BASED_ON, measure=_retention("grr")),
+        RevenueMetric(
+            "logo_churn_rate", "Share of paying accounts that stopped paying.", "ratio",
+            "accounts paying at the window's start and not at its end / accounts paying at its "
+            "start; window: " + _WINDOW, direction="down", format="percent", based_on=BASED_ON,
+            measure=_retention("logo_churn_rate")),
+        RevenueMetric(
+            "ltv", "Customer lifetime value: gross-margin revenue an account brings before it churns.",
+            "currency",
+            "average MRR per paying account (" + _STATE_AT + ") x gross margin (targets.gross_margin "
+            "in revops.yaml, default 0.8) / monthly logo churn rate (accounts churning in a month / "
+            "accounts paying at the start of that month, pooled over the months " + _WINDOW
+            + "); null when no account churned", format="currency", based_on=BASED_ON, measure=_ltv),
+    ]
