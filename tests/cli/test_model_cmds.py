@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -110,16 +109,3 @@ def test_model_history_lists_recorded_versions(app, tmp_path):
     assert [r["version"] for r in rows] == [2, 1]
     assert rows[0]["source"] == "ben"
     assert "lifecycle.stages.mql.entry_criteria: 'score >= 60' -> 'score >= 65'" in rows[0]["summary"]
-
-
-def test_validate_answers_fast(tmp_path):
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    code = "import sys; from revops.cli.main import main; sys.argv=['revops','validate']; main()"
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if "ModuleNotFoundError" in done.stderr:
-        pytest.skip("other command groups are not importable yet: " + done.stderr.splitlines()[-1])
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("OK:")
-    assert elapsed < 2.0  # well under a second on a developer machine; generous for CI

@@ -161,3 +161,10 @@ def test_a_record_the_parser_cannot_read_is_quarantined_with_its_text(store, wri
     assert (r.inserted, r.quarantined) == (1, 1)
     [entry] = list_quarantine(store)
     assert (entry["row"], entry["column"], entry["value"]) == (2, None, "o2,6,oops")
+
+
+def test_ids_that_differ_only_in_digits_are_not_taken_for_typos(store, write):
+    f = write("o.csv", "opportunity_id,owner_id\no1,rep-100\no2,rep-7\n")
+    m = write("m.yaml", "values:\n  owner_id: {rep-1000: rep-1, rep-77: rep-7b}\n")
+    r = ingest_file(store, "opportunities", f, mapping=m)
+    assert (r.inserted, r.warnings) == (2, [])

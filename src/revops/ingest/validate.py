@@ -57,10 +57,15 @@ class TypingPlan:
     widened: list[str] = field(default_factory=list)             # custom columns widened to string
 
 
-def _target_sql(value: object) -> str:
-    """A values-map target as SQL text: trimmed, and NULL when empty (``N/A: ""`` or ``N/A: null``)."""
+def _target_text(value: object) -> str:
+    """A values-map target or constant as text: trimmed, '' for null, true/false for booleans."""
     text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-    text = text.strip()
+    return text.strip()
+
+
+def _target_sql(value: object) -> str:
+    """A values-map target as SQL text, NULL when empty (``N/A: ""`` or ``N/A: null``)."""
+    text = _target_text(value)
     return sql_str(text) if text else "NULL"
 
 
@@ -99,8 +104,7 @@ def check_mapping(con: duckdb.DuckDBPyConnection, table: schema.Table, mapping: 
             f = table.field(fname)
             pairs = targets.items() if section == "values" else [(None, targets)]
             for key, target in pairs:
-                text = "" if target is None else str(target).lower() if isinstance(target, bool) else str(target)
-                text = text.strip()
+                text = _target_text(target)
                 if not text:
                     continue
                 entry = f"{section}.{fname}" + (f".{key}" if key is not None else "")
@@ -245,8 +249,9 @@ class ValueMapSlip:
 
 def value_map_slips(con: duckdb.DuckDBPyConnection, plan: ColumnPlan, mapping: Mapping) -> list[ValueMapSlip]:
     """Entries of ``mapping.values`` matching no value of their column, each with the unmapped
-    value of the column it is closest to (at most 2 edits, and fewer than a third of its
-    letters): the likely typo behind values that then go unmapped or are quarantined."""
+    value of the column it is closest to (at most 2 edits, fewer than a third of its letters,
+    and not only in digits, as ids and years differ): the likely typo behind values that then
+    go unmapped or are quarantined."""
     slips: list[ValueMapSlip] = []
     for fname, vmap in mapping.values.items():
         src = plan.canonical.get(fname)
@@ -260,7 +265,9 @@ def value_map_slips(con: duckdb.DuckDBPyConnection, plan: ColumnPlan, mapping: M
             f"unused AS (SELECT key FROM k WHERE key NOT IN (SELECT lower(v) FROM v WHERE v IS NOT NULL)), "
             f"unmapped AS (SELECT v FROM v WHERE v IS NOT NULL AND lower(v) NOT IN (SELECT key FROM k)) "
             f"SELECT u.key, m.v FROM unused u, unmapped m "
-            f"WHERE abs(length(u.key) - length(m.v)) <= 2 AND levenshtein(u.key, lower(m.v)) <= 2 AND levenshtein(u.key, lower(m.v)) * 3 < length(u.key) "
+            f"WHERE abs(length(u.key) - length(m.v)) <= 2 "
+            f"AND regexp_replace(u.key, '[0-9]', '', 'g') <> regexp_replace(lower(m.v), '[0-9]', '', 'g') "
+            f"AND levenshtein(u.key, lower(m.v)) <= 2 AND levenshtein(u.key, lower(m.v)) * 3 < length(u.key) "
             f"QUALIFY row_number() OVER (PARTITION BY u.key ORDER BY levenshtein(u.key, lower(m.v)), m.v) = 1 "
             f"ORDER BY 1"
         ).fetchall()
