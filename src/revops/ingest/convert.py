@@ -64,8 +64,11 @@ def number(expr: str, decimal: str | None = None) -> str:
             f"/ (CASE WHEN {pct} THEN 100.0 ELSE 1 END)")
     if decimal == ",":
         return f"({slow})"
-    # Plain numbers, the bulk of any export, skip the separator logic.
-    return f"(CASE WHEN regexp_full_match({expr}, '-?\\d+(\\.\\d+)?') THEN CAST({expr} AS DOUBLE) ELSE {slow} END)"
+    # Plain numbers and US-style money ($1,200.50), the bulk of any export, skip the
+    # separator logic.
+    return (f"(CASE WHEN regexp_full_match({expr}, '-?\\d+(\\.\\d+)?') THEN CAST({expr} AS DOUBLE) "
+            f"WHEN regexp_full_match({expr}, '-?\\$?\\d{{1,3}}(,\\d{{3}})*(\\.\\d+)?') "
+            f"THEN CAST(replace(replace({expr}, '$', ''), ',', '') AS DOUBLE) ELSE {slow} END)")
 
 
 def integer(expr: str, decimal: str | None = None) -> str:
