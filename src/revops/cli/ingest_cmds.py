@@ -28,6 +28,12 @@ def ingest(
     """Load FILE into TABLE: upsert by id, bad rows quarantined with their reasons."""
     from revops.ingest.pipeline import ingest_file
 
+    from revops.errors import IngestError
+
+    if table not in schema.TABLES:
+        raise IngestError(f"unknown table {table!r}; tables: {', '.join(schema.TABLE_NAMES)}")
+    if not file.exists():
+        raise IngestError(f"file not found: {file} (read from {Path.cwd()}); check the path")
     app = app_context(ctx)
     model = app.model()
     with app.store() as store:
@@ -35,7 +41,12 @@ def ingest(
                              progress=None if fmt is OutputFormat.table else False)
         app.record_model(store, model)
     data = {k: v for k, v in result.to_dict().items() if k != "run_id"}
+    if fmt is OutputFormat.table:
+        data.pop("warnings", None)
     emit(data, fmt)
+    if fmt is OutputFormat.table:
+        for warning in result.warnings:
+            stderr.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     if result.quarantined and fmt is OutputFormat.table:
         stderr.print(f"{result.quarantined} row(s) quarantined: see `revops quarantine --table {table}`")
 
