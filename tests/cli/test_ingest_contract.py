@@ -58,3 +58,10 @@ def test_bad_input_exits_1_with_a_message_and_usage_errors_exit_2(tmp_path):
     assert unknown.returncode == 1 and "valid tables" in unknown.stderr
     usage = run_cli("--db", str(db), "tables", "--format", "xml")
     assert usage.returncode == 2
+
+
+def test_a_refused_ingest_leaves_no_store_behind(tmp_path):
+    db = tmp_path / "never.duckdb"
+    assert run_cli("--db", str(db), "ingest", "deals", str(tmp_path / "x.csv")).returncode == 1
+    assert run_cli("--db", str(db), "ingest", "accounts", str(tmp_path / "x.csv")).returncode == 1
+    assert not db.exists()

@@ -31,7 +31,7 @@ def ingest(
     from revops.errors import IngestError
 
     if table not in schema.TABLES:
-        raise IngestError(f"unknown table {table!r}; tables: {', '.join(schema.TABLE_NAMES)}")
+        raise IngestError(f"unknown table {table!r}; valid tables: {', '.join(schema.TABLE_NAMES)}")
     if not file.exists():
         raise IngestError(f"file not found: {file} (read from {Path.cwd()}); check the path")
     app = app_context(ctx)
