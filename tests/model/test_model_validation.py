@@ -396,3 +396,24 @@ def test_parse_error_is_one_line_with_its_position(tmp_path):
     text = PIPELINE.replace("probability: 0.6\n", "probability: 0.6\n      gate: ['amount >']\n")
     issue = at(issues_in(tmp_path, text), 9, "cannot parse 'amount >' at character")
     assert "\n" not in issue.message
+
+
+def test_the_schema_lets_editors_accept_a_percentage_probability():
+    import re
+
+    from revops.model.schema import RevenueModel
+
+    prob = RevenueModel.model_json_schema()["$defs"]["PipelineStage"]["properties"]["probability"]
+    pattern = next(o["pattern"] for o in prob["anyOf"] if o.get("type") == "string")
+    assert re.match(pattern, "40%") and not re.match(pattern, "forty")
+
+
+def test_an_mql_threshold_is_matched_as_a_number_not_as_text():
+    from revops.model import load_model
+    from revops.model.rules.definitions import mql_matches_threshold
+
+    model = load_model(None)
+    model.scoring.mql_threshold = 6          # 'score >= 60' mentions 60, not 6
+    assert [i.message for i in mql_matches_threshold(model)]
+    model.scoring.mql_threshold = 60
+    assert not list(mql_matches_threshold(model))

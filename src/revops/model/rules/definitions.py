@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 
 from revops.model.events import resolve_event
@@ -69,7 +71,7 @@ def mql_matches_threshold(model: RevenueModel) -> Iterator[RuleIssue]:
         if s.key != "mql" or "score" not in s.entry_criteria:
             continue
         threshold = f"{model.scoring.mql_threshold:g}"
-        if threshold not in s.entry_criteria:
+        if not re.search(rf"(?<![\d.]){re.escape(threshold)}(?![\d.])", s.entry_criteria):
             yield RuleIssue(("lifecycle", "stages", i, "entry_criteria"),
                             f"the MQL criteria {s.entry_criteria!r} do not mention scoring.mql_threshold "
                             f"({threshold}); keep the two in step", "warning")

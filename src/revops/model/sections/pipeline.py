@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, WithJsonSchema, field_validator
 
 from revops.model.sections.base import Key, Section
 
@@ -13,7 +13,9 @@ class PipelineStage(Section):
     key: Key
     """Machine name stored in opportunities.stage."""
     label: str
-    probability: float
+    probability: Annotated[float, WithJsonSchema({
+        "anyOf": [{"type": "number", "minimum": 0, "maximum": 1},
+                  {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"}]})]
     """Chance a deal in this stage closes won, as a fraction (0.4) or a percentage string ('40%')."""
     criteria: str = ""
     """What is true when a deal enters the stage (plain words)."""
