@@ -1,4 +1,4 @@
-"""Leads and their lifecycle: created -> mql -> sal -> sql -> opportunity, or recycled /
+"""Leads and their lifecycle: created -> mql -> sql -> sal -> opportunity, or recycled /
 disqualified, with first-contact times that depend on the SDR and the hour.
 
 Hidden ``quality`` (0-1, in ``truth_leads``) comes from the channel, the company's fit
@@ -233,6 +233,7 @@ def leads_table(cal: SimCalendar, leads: Leads, comps: Companies, rows: slice) -
         "sal_at": col.timestamps(cal, leads.sal_at[rows]),
         "first_contacted_at": col.timestamps(cal, leads.first_contacted_at[rows]),
         "disqualified_at": col.timestamps(cal, leads.disqualified_at[rows]),
+        "recycled_at": col.timestamps(cal, leads.recycled_at[rows]),
         "updated_at": col.timestamps(cal, updated),
     })
 

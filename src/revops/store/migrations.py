@@ -72,8 +72,42 @@ def _v2_pipeline_snapshots(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS _pipeline_snapshots ({cols})")
 
 
+LEAD_ENGINE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("fit_score", "DOUBLE"), ("intent_score", "DOUBLE"), ("engagement_score", "DOUBLE"),
+    ("predicted_conversion", "DOUBLE"), ("assigned_at", "TIMESTAMP"), ("recycled_at", "TIMESTAMP"),
+)
+
+
+def _v3_lead_engine(con: duckdb.DuckDBPyConnection) -> None:
+    """Score parts and routing times on leads; the lead engine's own records."""
+    for name, sql_type in LEAD_ENGINE_COLUMNS:
+        con.execute(f'ALTER TABLE leads ADD COLUMN IF NOT EXISTS "{name}" {sql_type}')
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS _scoring_models ("
+        "version INTEGER, trained_at TIMESTAMP, algorithm VARCHAR, features VARCHAR, "
+        "metrics VARCHAR, n_train BIGINT, n_test BIGINT, model BLOB, active BOOLEAN)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS _routing_decisions ("
+        "decision_id VARCHAR, lead_id VARCHAR, decided_at TIMESTAMP, trigger VARCHAR, "
+        "model_hash VARCHAR, path VARCHAR, steps VARCHAR, previous_owner VARCHAR, "
+        "assigned_to VARCHAR, assigned_kind VARCHAR, team VARCHAR, reason VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS _lifecycle_events ("
+        "lead_id VARCHAR, from_stage VARCHAR, to_stage VARCHAR, changed_at TIMESTAMP, "
+        "reason VARCHAR, source VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS _idempotency ("
+        "key VARCHAR, lead_id VARCHAR, response VARCHAR, created_at TIMESTAMP)"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical GTM tables, ingest runs, quarantine, custom fields, model versions",
               _v1_canonical),
     Migration(2, "daily snapshots of the open pipeline", _v2_pipeline_snapshots),
+    Migration(3, "lead engine: score parts and assignment time on leads, scoring models, routing "
+                 "decisions, lifecycle events, idempotency keys", _v3_lead_engine),
 )

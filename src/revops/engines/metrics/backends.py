@@ -171,6 +171,25 @@ _PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "INTEGER": "integer", "DOUBL
              "SMALLINT": "smallint", "TINYINT": "smallint"}
 
 
+def _postgres_compiler() -> Any:
+    """Ibis' Postgres compiler, plus the one cast Postgres lacks: a boolean becomes a number
+    only through integer (``CAST(true AS BIGINT)`` is an error there, ``CAST(CAST(true AS
+    INT) AS BIGINT)`` is not). Metrics write ``flag.cast("int64").sum()``, valid Ibis that
+    DuckDB and Spark run as it is."""
+    import ibis.expr.datatypes as dt
+    from ibis.backends.sql.compilers.postgres import PostgresCompiler
+
+    class PortablePostgresCompiler(PostgresCompiler):
+        def visit_Cast(self, op, *, arg, to):
+            if op.arg.dtype.is_boolean() and to.is_numeric() and not to.is_int32():
+                arg = self.cast(arg, dt.int32)
+            return super().visit_Cast(op, arg=arg, to=to)
+
+        visit_TryCast = visit_Cast
+
+    return PortablePostgresCompiler()
+
+
 def _pg_parts(url: str) -> tuple[str, str | None]:
     """(libpq URL without revops' own parameters, schema)."""
     parts = urlsplit(url)
@@ -192,9 +211,11 @@ def _postgres(url: str) -> Any:
     if parts.password:
         kwargs["password"] = unquote(parts.password)
     try:
-        return ibis_postgres.connect(**kwargs)
+        con = ibis_postgres.connect(**kwargs)
     except Exception as exc:
         raise StoreError(f"cannot connect to Postgres at {parts.hostname}:{parts.port or 5432}: {exc}") from None
+    con.compiler = _postgres_compiler()
+    return con
 
 
 def load_into_postgres(store: Store, url: str, tables: Iterable[str] = EXPORTED_TABLES) -> list[str]:
