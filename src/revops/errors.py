@@ -36,3 +36,11 @@ class IngestError(RevopsError):
 
 class MetricError(RevopsError):
     """A metric cannot be computed as asked: unknown name, dimension, period or filter."""
+
+
+class TrainingError(RevopsError):
+    """A predictive model cannot be trained or loaded: too little history, no such version."""
+
+
+class SlaError(RevopsError):
+    """SLA clocks cannot be read as asked: unknown SLA, state or time, or an event the store cannot give."""

@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from revops.engines.metrics.catalogue import Metric, MetricQuery
+from revops.engines.metrics.catalogue import (AggregateMetric, Metric, MetricQuery,
+                                              compute_metric, compute_together)
 from revops.engines.metrics.context import MetricContext
 from revops.engines.metrics.periods import parse_date, parse_period
 from revops.engines.metrics.registry import catalogue, get
@@ -57,9 +58,10 @@ def compute(con: Any, model: Any, names: Iterable[str] | str, *, by: Iterable[st
     q = make_query(by, period, start, end, where)
     ctx = MetricContext(con, model, as_of=parse_date(as_of, "--as-of"), today=today,
                         cache_facts=len(names) > 1)
-    results = [(name, get(model, name)) for name in names]
+    metrics = [(name, get(model, name)) for name in names]
     try:
-        results = [(name, metric, metric.compute(ctx, q)) for name, metric in results]
+        _share_queries(ctx, q, [m for _, m in metrics])
+        results = [(name, metric, compute_metric(ctx, metric, q)) for name, metric in metrics]
     finally:
         ctx.release()
     span = _period_span(ctx, q, [frame for _, _, frame in results])
@@ -70,6 +72,36 @@ def compute(con: Any, model: Any, names: Iterable[str] | str, *, by: Iterable[st
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return out[["metric", *q.keys(), "value"]]
+
+
+def _share_queries(ctx: MetricContext, q: MetricQuery, asked: list[Metric]) -> None:
+    """Aggregate metrics asked (or feeding a derived metric asked) that share a fact and a
+    date are computed together, one query per group, into the request's results."""
+    groups: dict[Any, list[AggregateMetric]] = {}
+    seen: set[str] = set()
+    todo = list(asked)
+    while todo:
+        m = todo.pop(0)
+        if m.name in seen:
+            continue
+        seen.add(m.name)
+        if isinstance(m, AggregateMetric) and m.shares_with is not None:
+            groups.setdefault(m.shares_with, []).append(m)
+        else:  # a derived metric: its inputs may share queries
+            for c in getattr(m, "components", ()):
+                try:
+                    todo.append(get(ctx.model, c))
+                except MetricError:
+                    pass  # an input only the metric itself knows
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        try:
+            together = compute_together(ctx, q, group)
+        except MetricError:
+            continue  # an aggregate that cannot share a query is computed alone
+        for name, frame in together.items():
+            ctx.results[(name, q)] = frame
 
 
 def _period_span(ctx: MetricContext, q: MetricQuery, frames: list[pd.DataFrame]) -> list[str] | None:

@@ -144,6 +144,70 @@ class AggregateMetric(Metric):
     def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
         return [(self.name, str(ibis.to_sql(self.expression(ctx, q), dialect=_dialect(ctx))))]
 
+    @property
+    def shares_with(self) -> tuple[Any, ...] | None:
+        """Aggregate metrics over the same fact and date are computed in one query."""
+        return None if self.fact is None else (self.fact.name, self.fact.key, self.date)
+
+
+def compute_together(ctx: MetricContext, q: MetricQuery,
+                     metrics: list[AggregateMetric]) -> dict[str, pd.DataFrame]:
+    """Aggregate metrics sharing a fact and a date, in ONE query: each metric's aggregates
+    become filtered aggregates (``SUM(x) FILTER (WHERE its condition)``) of one grouping.
+    A group where a metric had no rows is dropped from that metric's result, so every metric
+    answers exactly as it does alone."""
+    first = metrics[0]
+    assert first.fact is not None
+    t = filtered(ctx, first.name, first.fact, q, first.date)
+    keys = _group(ctx, t, q, first.date)
+    aggs: dict[str, ir.Scalar] = {}
+    for i, m in enumerate(metrics):
+        condition = m.where(t).fill_null(False) if m.where is not None else None
+        aggs[f"__m{i}_rows"] = _filtered_reduction(t.count(), condition)
+        for name, agg in m.aggregates(t).items():
+            aggs[f"__m{i}_{name}"] = _filtered_reduction(agg, condition)
+    agg = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+    values = {f"__v{i}": m.value(_Columns(agg, f"__m{i}_")).cast("float64") for i, m in enumerate(metrics)}
+    rows = [f"__m{i}_rows" for i in range(len(metrics))]
+    frame = ctx.con.execute(agg.select(*q.keys(), *rows, **values))
+    out: dict[str, pd.DataFrame] = {}
+    for i, m in enumerate(metrics):
+        part = frame if not q.keys() else frame[frame[f"__m{i}_rows"] > 0]
+        out[m.name] = part[[*q.keys(), f"__v{i}"]].rename(columns={f"__v{i}": "value"}).reset_index(drop=True)
+    return out
+
+
+def _filtered_reduction(agg: ir.Scalar, condition: ir.BooleanValue | None) -> ir.Scalar:
+    import ibis.expr.operations as ops
+
+    if condition is None:
+        return agg
+    op = agg.op()
+    if not isinstance(op, ops.Reduction) or "where" not in op.__argnames__:
+        raise MetricError(f"an aggregate must be one reduction (sum, count, mean…) to share a query: {agg}")
+    where = condition.op() if op.where is None else ops.And(op.where, condition.op())
+    return op.copy(where=where).to_expr()
+
+
+class _Columns:
+    """The aggregated columns of one metric, by the names its ``aggregates`` gave them."""
+
+    def __init__(self, table: ir.Table, prefix: str) -> None:
+        self._table, self._prefix = table, prefix
+
+    def __getattr__(self, name: str) -> ir.Value:
+        return self._table[self._prefix + name]
+
+    __getitem__ = __getattr__
+
+
+def compute_metric(ctx: MetricContext, metric: Metric, q: MetricQuery) -> pd.DataFrame:
+    """The metric's result for ``q``, computed once per request."""
+    key = (metric.name, q)
+    if key not in ctx.results:
+        ctx.results[key] = metric.compute(ctx, q)
+    return ctx.results[key].copy()
+
 
 @dataclass(frozen=True)
 class DerivedMetric(Metric):
@@ -161,7 +225,7 @@ class DerivedMetric(Metric):
         keys = q.keys()
         frame: pd.DataFrame | None = None
         for name in self.components:
-            part = get(ctx.model, name).compute(ctx, q).rename(columns={"value": name})
+            part = compute_metric(ctx, get(ctx.model, name), q).rename(columns={"value": name})
             # plain objects for the keys: an empty result's key columns carry no type to join on
             part = part.astype({k: object for k in keys})
             frame = part if frame is None else (
@@ -192,6 +256,9 @@ class RowMetric(Metric):
     prepare: Callable[[MetricContext, pd.DataFrame], pd.DataFrame] | None = None
     """Work done once, vectorised, on all projected rows before they are grouped (e.g. a
     business-minutes column), so ``reduce`` only summarises each group."""
+    reduce_groups: Callable[[MetricContext, pd.DataFrame, list[str]], pd.DataFrame] | None = None
+    """``reduce`` for every group at once (a pandas groupby), when it can be vectorised; it
+    returns a frame indexed by the keys with a ``value`` column."""
 
     def expression(self, ctx: MetricContext, q: MetricQuery) -> ir.Table:
         assert self.fact is not None
@@ -202,14 +269,22 @@ class RowMetric(Metric):
         return t.select(*keys, *self.columns)
 
     def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
-        rows = ctx.con.execute(self.expression(ctx, q))
-        if self.prepare is not None:
-            rows = self.prepare(ctx, rows)
+        assert self.fact is not None
+        # metrics reading the same rows the same way (a median and a p90) fetch them once
+        shared = ("rows", self.fact.name, self.fact.key, self.date, self.where, self.columns,
+                  self.prepare, q)
+        if shared not in ctx.results:
+            rows = ctx.con.execute(self.expression(ctx, q))
+            ctx.results[shared] = self.prepare(ctx, rows) if self.prepare is not None else rows
+        rows = ctx.results[shared]
         keys = q.keys()
         if not keys:
             return pd.DataFrame({"value": [_float(self.reduce(ctx, rows))]})
         if rows.empty:
             return pd.DataFrame(columns=[*keys, "value"])
+        if self.reduce_groups is not None:
+            out = self.reduce_groups(ctx, rows, keys)
+            return out.reset_index()[[*keys, "value"]].astype({"value": "float64"})
         groups = rows.groupby(keys, dropna=False, sort=True)
         out = [dict(zip(keys, k if isinstance(k, tuple) else (k,)), value=_float(self.reduce(ctx, g)))
                for k, g in groups]

@@ -28,6 +28,8 @@ class MetricContext:
     """Materialise each fact once (a temp table / cached frame) when several metrics share it."""
     _tables: dict[str, ir.Table] = field(default_factory=dict, repr=False)
     _facts: dict[Any, ir.Table] = field(default_factory=dict, repr=False)
+    results: dict[Any, Any] = field(default_factory=dict, repr=False)
+    """Metric results already computed in this request, by (metric name, query)."""
 
     def __post_init__(self) -> None:
         if self.today is None:
@@ -56,17 +58,17 @@ class MetricContext:
 
     def fact(self, fact: Any) -> ir.Table:
         """The fact's rows for this context, built once (and cached on the backend if asked)."""
-        key = (fact.name, fact.build)  # a fact built for one query (a closure over it) is its own
+        key = (fact.name, fact.key)
         if key not in self._facts:
             built = fact.build(self)
-            self._facts[key] = built.cache() if self.cache_facts else built
+            self._facts[key] = built.cache() if self.cache_facts and fact.cache else built
         return self._facts[key]
 
     def release(self) -> None:
         """Drop cached facts from the backend."""
         for t in self._facts.values():
             if self.cache_facts:
-                try:
+                try:  # a fact that was never cached has nothing to release
                     t.release()
                 except Exception:  # a backend that already dropped it
                     pass

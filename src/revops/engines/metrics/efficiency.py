@@ -30,7 +30,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from revops.engines.metrics.catalogue import (
-    AggregateMetric, DerivedMetric, Metric, MetricQuery, _dialect, filtered)
+    AggregateMetric, DerivedMetric, Metric, MetricQuery, _dialect, compute_metric, filtered)
 from revops.engines.metrics.context import MetricContext
 from revops.engines.metrics.dimensions import ACCOUNT, OWNER
 from revops.engines.metrics.facts import SPEND, Fact, deals_valued
@@ -267,7 +267,8 @@ class QuotaMetric(Metric):
     def expression(self, ctx: MetricContext, q: MetricQuery) -> ir.Table:
         spans = quota_spans(ctx, q)
         table = quota_table(ctx, spans) if self.measure == "amount" else rep_quota(ctx, spans)
-        fact = Fact("quota", "Quota per rep or team and period", lambda _ctx: table, (OWNER,))
+        fact = Fact("quota", "Quota per rep or team and period", lambda _ctx: table, (OWNER,),
+                    key=(q, self.measure))
         t = filtered(ctx, self.name, fact, q, None)
         keys: list[Any] = ([t["__period"].name("period")] if q.period else []) + [t[d] for d in q.by]
         value = t.amount.sum() if self.measure == "amount" else t.owner_id.nunique()
@@ -335,13 +336,13 @@ class EfficiencyMetric(DerivedMetric):
         keys = q.keys()
         frame: pd.DataFrame | None = None
         for name in self.components:
-            part = _keyed(_component(ctx, name).compute(ctx, q), keys).rename(columns={"value": name})
+            part = _keyed(compute_metric(ctx, _component(ctx, name), q), keys).rename(columns={"value": name})
             frame = part if frame is None else (
                 frame.merge(part, on=keys, how=self.how) if keys else pd.concat([frame, part], axis=1))
         assert frame is not None
         before = previous_query(q) if self.prior else q
         for name in self.prior:
-            part = _keyed(_component(ctx, name).compute(ctx, before), keys).rename(
+            part = _keyed(compute_metric(ctx, _component(ctx, name), before), keys).rename(
                 columns={"value": f"prior_{name}"})
             if q.period:
                 part["period"] = [next_label(ctx.calendar, p, q.period) for p in part["period"]]

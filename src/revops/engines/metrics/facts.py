@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -34,6 +35,12 @@ class Fact:
     description: str
     build: Callable[[MetricContext], ir.Table]
     links: tuple[Link, ...] = ()
+    cache: bool = False
+    """Worth materialising once per request when several metrics read it (windows over
+    history, joins); a plain scan of one table is cheaper to read again."""
+    key: Any = None
+    """What else the rows depend on besides the context (e.g. the query's windows); facts
+    with equal name and key are built once per request."""
 
 
 def _in(values: list[str], column: ir.StringValue) -> ir.BooleanValue:
@@ -73,7 +80,7 @@ def spend(ctx: MetricContext) -> ir.Table:
 
 
 DEALS = Fact("deals", "Opportunities as of the date, with stage flags, probability and value",
-             lambda ctx: deals_valued(ctx), (OWNER, ACCOUNT))
+             lambda ctx: deals_valued(ctx), (OWNER, ACCOUNT), cache=True)
 LEADS = Fact("leads", "Leads as of the date, with lifecycle timestamps up to it", leads, (OWNER,))
 SPEND = Fact("spend", "Sales and marketing spend by period, department, category and channel", spend)
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from revops.engines.metrics import facts
-from revops.engines.metrics.business_time import BusinessCalendar
+from revops.engines.business_time import BusinessCalendar
 from revops.engines.metrics.catalogue import AggregateMetric, Metric, RowMetric, ratio
 from revops.engines.metrics.context import MetricContext
 from revops.engines.metrics.dimensions import OWNER
@@ -88,6 +88,20 @@ def _percentile_of_wait(share: float) -> Callable[[MetricContext, pd.DataFrame],
         minutes = rows["__waited"].dropna().to_numpy(dtype="float64")
         return float(np.quantile(minutes, share)) if len(minutes) else None
     return reduce
+
+
+def _percentile_of_wait_by(share: float) -> Callable[[MetricContext, pd.DataFrame, list[str]], pd.DataFrame]:
+    """The same percentile (linear interpolation, as numpy's) for every group at once."""
+    def reduce(ctx: MetricContext, rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+        waited = rows["__waited"].astype("float64")
+        grouped = waited.groupby([rows[k] for k in keys], dropna=False, sort=True)
+        return grouped.quantile(share).to_frame("value")
+    return reduce
+
+
+def _breach_share_by(ctx: MetricContext, rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    breached = rows["__breached"].astype("float64").where(rows["__decided"].astype(bool))
+    return breached.groupby([rows[k] for k in keys], dropna=False, sort=True).mean().to_frame("value")
 
 
 def first_contact_sla(model: Any) -> Any:
@@ -172,7 +186,8 @@ def metrics() -> list[Metric]:
             "(by mql_at); leads never contacted (by the as-of date) or first contacted before "
             "they became MQL are left out", direction="down", format="number", based_on=BY_MQL,
             fact=LEADS, date="mql_at", where=_contacted_after_mql, columns=SPEED_COLUMNS,
-            prepare=_with_wait, reduce=_percentile_of_wait(0.5)),
+            prepare=_with_wait, reduce=_percentile_of_wait(0.5),
+            reduce_groups=_percentile_of_wait_by(0.5)),
         RowMetric(
             "speed_to_lead_p90_minutes", "90th percentile of business minutes from MQL to first contact.",
             "minutes",
@@ -181,7 +196,8 @@ def metrics() -> list[Metric]:
             "became MQL in the period (by mql_at); leads never contacted (by the as-of date) or "
             "first contacted before they became MQL are left out", direction="down", format="number",
             based_on=BY_MQL, fact=LEADS, date="mql_at", where=_contacted_after_mql,
-            columns=SPEED_COLUMNS, prepare=_with_wait, reduce=_percentile_of_wait(0.9)),
+            columns=SPEED_COLUMNS, prepare=_with_wait, reduce=_percentile_of_wait(0.9),
+            reduce_groups=_percentile_of_wait_by(0.9)),
         RowMetric(
             "first_contact_sla_breach_rate", "Share of MQLs not contacted within the first-contact SLA.",
             "ratio",
@@ -191,6 +207,6 @@ def metrics() -> list[Metric]:
             "MQLs whose outcome is known (contacted, or past the SLA); a lead contacted before it "
             "became MQL met the SLA", direction="down", format="percent", based_on=BY_MQL,
             fact=LEADS, date="mql_at", where=_became_mql, columns=SPEED_COLUMNS,
-            prepare=_with_sla_outcome, reduce=_breach_share),
+            prepare=_with_sla_outcome, reduce=_breach_share, reduce_groups=_breach_share_by),
     ]
 

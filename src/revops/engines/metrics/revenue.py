@@ -223,7 +223,8 @@ class RevenueMetric(Metric):
 
     def _expression(self, ctx: MetricContext, q: MetricQuery, first: date | None) -> ir.Table:
         fact = Fact(REVENUE_MONTHS.name, REVENUE_MONTHS.description,
-                    lambda c: account_months(c, q, first), REVENUE_MONTHS.links)
+                    lambda c: account_months(c, q, first), REVENUE_MONTHS.links, cache=True,
+                    key=(q, first))
         t = filtered(ctx, self.name, fact, q, None)
         t = t.filter(t["__flow"])  # every window month; history before is only for the movements
         keys: list[Any] = ([t["__period"].name("period")] if q.period else []) + [t[d] for d in q.by]
