@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from revops.engines.metrics.business_time import BusinessCalendar
+from revops.engines.business_time import BusinessCalendar
 
 T = datetime
 UTC = BusinessCalendar("UTC")
@@ -130,3 +130,73 @@ def _slow_minutes(cal: BusinessCalendar, start: datetime, stop: datetime) -> flo
             total += max((hi - lo) / pd.Timedelta(minutes=1), 0.0)
         day += pd.Timedelta(days=1)
     return total
+
+
+# -- deadlines: adding business time to a start -------------------------------------------------
+
+def due(cal: BusinessCalendar, start: datetime | None, minutes: float) -> datetime | None:
+    [value] = cal.add_business_minutes([start], minutes)
+    return None if np.isnat(value) else pd.Timestamp(value).to_pydatetime()
+
+
+def test_four_business_hours_from_friday_afternoon_run_into_monday():
+    # Fri 15:00: two hours left on Friday, two more from Monday 09:00
+    assert due(UTC, T(2026, 1, 9, 15, 0), 240) == T(2026, 1, 12, 11, 0)
+
+
+def test_a_deadline_on_closing_time_stays_on_that_day():
+    assert due(UTC, T(2026, 1, 13, 13, 0), 240) == T(2026, 1, 13, 17, 0)
+    # from closing time itself the next hour is the next morning's first
+    assert due(UTC, T(2026, 1, 13, 17, 0), 60) == T(2026, 1, 14, 10, 0)
+
+
+def test_an_mql_outside_hours_gets_its_time_from_the_next_opening():
+    assert due(UTC, T(2026, 1, 13, 20, 0), 30) == T(2026, 1, 14, 9, 30)  # evening
+    assert due(UTC, T(2026, 1, 14, 6, 0), 30) == T(2026, 1, 14, 9, 30)  # early morning
+    assert due(UTC, T(2026, 1, 10, 11, 0), 60) == T(2026, 1, 12, 10, 0)  # Saturday
+
+
+def test_a_holiday_pushes_the_deadline_a_day_further():
+    with_holiday = BusinessCalendar("UTC", holidays=(date(2026, 1, 12),))
+    # Fri 16:00 + 2 h: one hour on Friday, Monday off, one hour on Tuesday
+    assert due(with_holiday, T(2026, 1, 9, 16, 0), 120) == T(2026, 1, 13, 10, 0)
+    assert due(UTC, T(2026, 1, 9, 16, 0), 120) == T(2026, 1, 12, 10, 0)
+
+
+def test_deadlines_are_read_on_the_company_clock_and_given_back_in_utc():
+    # Fri 20:00 UTC is 15:00 in New York: two hours there, then Monday 09:00-11:00 New York,
+    # which is 16:00 UTC in winter
+    assert due(NEW_YORK, T(2026, 1, 9, 20, 0), 240) == T(2026, 1, 12, 16, 0)
+    # the same SLA across the change to summer time: Fri 6 March 15:00 EST (20:00 UTC) ->
+    # Mon 9 March 11:00 EDT, which is 15:00 UTC
+    assert due(NEW_YORK, T(2026, 3, 6, 20, 0), 240) == T(2026, 3, 9, 15, 0)
+
+
+def test_business_days_are_working_days_worth_of_hours():
+    [friday] = UTC.add_business_days([T(2026, 1, 9, 10, 0)], 1)
+    assert friday == np.datetime64("2026-01-12T10:00")  # Friday 10:00 -> Monday 10:00
+    [evening] = UTC.add_business_days([T(2026, 1, 13, 20, 0)], 1)
+    assert evening == np.datetime64("2026-01-14T17:00")  # by the end of the next working day
+    [two] = UTC.add_business_days([T(2026, 1, 8, 12, 0)], 2)
+    assert two == np.datetime64("2026-01-12T12:00")  # Thu -> Mon, the weekend skipped
+
+
+def test_adding_nothing_keeps_the_instant_and_missing_values_stay_missing():
+    assert due(UTC, T(2026, 1, 10, 11, 0), 0) == T(2026, 1, 10, 11, 0)
+    assert due(UTC, None, 60) is None
+    [value] = UTC.add_business_minutes([T(2026, 1, 13, 10)], [float("nan")])
+    assert np.isnat(value)
+    with pytest.raises(ValueError, match="negative"):
+        UTC.add_business_minutes([T(2026, 1, 13, 10)], -5)
+
+
+def test_minutes_per_row_and_round_trips_with_minutes_between():
+    rng = np.random.default_rng(11)
+    cal = BusinessCalendar("America/New_York", holidays=(date(2026, 1, 19), date(2026, 2, 16)))
+    start = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 90 * 86400, 800), unit="s")
+    minutes = rng.integers(1, 5 * 480, 800).astype(float)
+    deadline = cal.add_business_minutes(pd.Series(start), minutes)
+    assert cal.minutes_between(pd.Series(start), deadline) == pytest.approx(minutes)
+    # and the deadline is the earliest such instant: one minute before it, less time had passed
+    earlier = pd.DatetimeIndex(deadline) - pd.Timedelta(minutes=1)
+    assert np.all(cal.minutes_between(pd.Series(start), earlier) < minutes)

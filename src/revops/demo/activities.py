@@ -1,7 +1,9 @@
-"""Calls, e-mails and meetings: SDR sequences on leads, AE work on deals.
+"""Calls, e-mails and meetings: SDR sequences on leads, AE work on deals, customer success
+kickoffs on the accounts of won deals.
 
 The first activity on a lead is exactly its ``first_contacted_at``; the last one on a
-deal is exactly its ``last_activity_at``, so the tables agree with each other.
+deal is exactly its ``last_activity_at``, so the tables agree with each other (kickoffs are
+logged on the account, not the deal).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from revops.demo.calendar import SimCalendar
 
 TYPES = ("call", "email", "meeting")
 SUBJECTS = ("Intro call", "Follow-up call", "Discovery call", "Intro e-mail", "Follow-up e-mail",
-            "Pricing e-mail", "Demo", "Onsite meeting", "Executive briefing")
+            "Pricing e-mail", "Demo", "Onsite meeting", "Executive briefing", "Implementation kickoff")
+KICKOFF = SUBJECTS.index("Implementation kickoff")
 OUTCOMES = ("connected", "no_answer", "left_voicemail", "sent", "replied", "bounced", "held", "no_show")
 
 
@@ -65,6 +68,24 @@ def deal_activities(rng: np.random.Generator, created: np.ndarray, last_activity
     t = np.where(last, last_activity[opp], created[opp] + rng.random(len(opp)) * span[opp])
     kind = _kinds(rng, len(opp), np.full(len(opp), 0.22))
     return {"opp": opp, "t": t, "kind": kind, **_details(rng, kind)}
+
+
+def kickoff_meetings(rng: np.random.Generator, cal: SimCalendar, closed: np.ndarray,
+                     offset_hours: np.ndarray) -> dict[str, np.ndarray]:
+    """Customer success kickoffs of won new-business deals (closed at ``closed``, CSMs
+    ``offset_hours`` from UTC): about three in four within a few days of the signature, in
+    the CSM's working hours; some late (a week or two); a few never logged. Only those held
+    before today are returned; ``deal`` indexes ``closed``."""
+    n = len(closed)
+    u = rng.random(n)
+    delay = np.where(u < 0.78, rng.uniform(0.5, 4.0, n), np.where(u < 0.93, rng.uniform(5.5, 16.0, n), np.nan))
+    offset = offset_hours / 24.0
+    held_at = cal.next_business_start(np.nan_to_num(closed + delay) + offset, 9.0, 17.0) - offset
+    held_at = np.where(np.isnan(delay), np.nan, held_at)
+    deal = np.flatnonzero(held_at < cal.cutoff)
+    m = len(deal)
+    return {"deal": deal, "t": held_at[deal], "kind": np.full(m, 2), "subject": np.full(m, KICKOFF),
+            "outcome": np.full(m, 6), "duration": rng.choice([45.0, 60.0], m), "direction": np.zeros(m, int)}
 
 
 def activities_table(cal: SimCalendar, a: dict[str, np.ndarray], first_id: int, owner: np.ndarray,

@@ -35,7 +35,7 @@ from revops.demo.people import teams_tables, truth_reps_table, users_table
 from revops.demo.scales import SCALES, Scale
 from revops.demo.seeds import rng_for
 from revops.demo.vocabulary import (FORECAST_CATEGORIES, LOST, LOST_REASONS, NEXT_STEPS, OPP_TYPES,
-                                    PRODUCTS, STAGE_PROBABILITY, STAGES)
+                                    PRODUCTS, STAGE_PROBABILITY, STAGES, WON)
 from revops.errors import RevopsError
 from revops.store import schema
 from revops.store.store import Store, quote, utcnow
@@ -262,6 +262,19 @@ def _deal_chunks(c: Company, step: Progress) -> Iterator[tuple[str, pa.Table]]:
                                                  account=d.account[opp], opportunity=opp)
         activity_id += len(a["t"])
         step(f"deal activities {rows.stop:,}/{n:,}")
+    yield "activities", _kickoffs(c, activity_id)
+
+
+def _kickoffs(c: Company, first_id: int) -> pa.Table:
+    """The CS kickoff meeting of each won new-business deal (closed_won_to_kickoff SLA)."""
+    d, s = c.deals, c.state
+    rng = rng_for(c.seed, "kickoffs")
+    won = np.flatnonzero((d.type == 0) & (s.stage == WON))
+    csm = c.staff.assign(rng, d.end[won], "csm", c.comps.region[d.account[won]])
+    k = act.kickoff_meetings(rng, c.cal, d.end[won], c.staff.tz_offset_hours[csm])
+    deal = won[k["deal"]]
+    return act.activities_table(c.cal, k, first_id, csm[k["deal"]], contact=d.contact[deal],
+                                account=d.account[deal])
 
 
 def _opportunities_table(c: Company, rows: slice) -> pa.Table:

@@ -29,7 +29,8 @@ NAMED_EVENTS: dict[str, tuple[str, str]] = {
         "When the opportunity first entered a lost stage (from opportunity_history.changed_at).",
     ),
     "opportunity.stage_changed": (
-        "opportunities", "When the opportunity last changed stage (from opportunity_history).",
+        "opportunities", "When the opportunity changed stage (from opportunity_history): as a start "
+        "the latest change, as a stop the first change after the start.",
     ),
     "opportunity.kickoff_held": (
         "opportunities",

@@ -17,8 +17,10 @@ DERIVED_FIELDS: dict[str, dict[str, tuple[FieldType, str]]] = {
         "fit_score": ("number", "Points from the fit scoring group (capped)."),
         "intent_score": ("number", "Points from the intent scoring group (capped)."),
         "engagement_score": ("number", "Points from the engagement scoring group (capped)."),
+        "region": ("string", "Sales region of the lead's country (routing.regions)."),
         "days_since_created": ("number", "Days since the lead was created."),
-        "days_since_last_activity": ("number", "Days since the last activity or touch on the lead."),
+        "days_since_last_activity": ("number", "Days since the last activity or touch on the lead, or its last "
+                                     "lifecycle date (created, MQL, SQL, SAL, first contact), if later."),
         "opportunity_won": ("boolean", "The lead's converted opportunity is closed won."),
     },
     "opportunities": {

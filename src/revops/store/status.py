@@ -27,7 +27,7 @@ def _newest_records(store: Store) -> dict[str, Any]:
         expr = f'max("{name}")'
         if name == "updated_at" and "created_at" in t.field_names:
             expr = 'greatest(max("updated_at"), max("created_at"))'
-        newest[t.name] = store.con.execute(f'SELECT {expr} FROM "{t.name}"').fetchone()[0]
+        newest[t.name] = store.con.execute(f'SELECT {expr} FROM "{t.name}"').fetchall()[0][0]
     return newest
 
 

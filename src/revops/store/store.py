@@ -95,7 +95,7 @@ class Store:
         return applied
 
     def schema_version(self) -> int:
-        row = self.con.execute("SELECT max(version) FROM _schema_migrations").fetchone()
+        row = self.con.execute("SELECT max(version) FROM _schema_migrations").fetchall()[0]
         return int(row[0] or 0)
 
     def columns(self, table: str) -> dict[str, str]:
@@ -121,7 +121,7 @@ class Store:
         row = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
             [name],
-        ).fetchone()
+        ).fetchall()[0]  # fetchall: a half-read result blocks the next query (Ibis) on this connection
         return bool(row and row[0])
 
     # -- transactions and writes -------------------------------------------------------
@@ -168,7 +168,7 @@ class Store:
         counts = {}
         for t in tables:
             if self.has_table(t):
-                counts[t] = int(self.con.execute(f"SELECT count(*) FROM {quote(t)}").fetchone()[0])
+                counts[t] = int(self.con.execute(f"SELECT count(*) FROM {quote(t)}").fetchall()[0][0])
             else:
                 counts[t] = 0
         return counts

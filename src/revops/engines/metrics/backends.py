@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -51,7 +52,9 @@ def connect(url: str | os.PathLike[str]) -> Any:
 
 # -- DuckDB ----------------------------------------------------------------------------------
 def _duckdb(path: str) -> Any:
-    return Store(path or ":memory:", read_only=True).ibis
+    if not path:
+        raise StoreError("name the store file: duckdb:///path/store.duckdb or a plain path")
+    return Store(path, read_only=True).ibis
 
 
 # -- Spark -----------------------------------------------------------------------------------
@@ -61,7 +64,7 @@ def _split_query(rest: str) -> tuple[str, dict[str, str]]:
 
 
 def _spark(rest: str) -> Any:
-    ibis_pyspark = _require("pyspark", "spark")
+    _require("pyspark", "spark")
     from pyspark.sql import SparkSession
 
     target, params = _split_query(rest)
@@ -85,7 +88,45 @@ def _spark(rest: str) -> Any:
         session.catalog.setCurrentDatabase(database)
     elif parquet:
         load_parquet_views(session, parquet)
-    return ibis_pyspark.connect(session)
+    return spark_backend(session)
+
+
+def spark_backend(session: Any) -> Any:
+    """The Ibis backend over a SparkSession that metrics run on (``ibis.pyspark.connect``
+    with one fix: see ``_spark_backend_class``). Sets the session's time zone to UTC."""
+    return _spark_backend_class()().connect(session)
+
+
+@lru_cache(maxsize=1)
+def _spark_backend_class() -> type:
+    """Ibis 12's PySpark backend with two fixes metrics need:
+
+    - the in-memory tables an expression reads (``ibis.memtable``: month spines, quota
+      spans) are registered before the expression is cached, as ``execute`` does; Ibis
+      caches without them and Spark then finds no such view;
+    - a filtered median (``x.median(where=…)``, what metrics sharing one query compile to)
+      filters its values only: Ibis also wraps the 0.5 in the filter, and Spark rejects a
+      percentage that is not a constant.
+    """
+    backend = _require("pyspark", "spark")
+    from ibis.backends.sql.compilers.base import NULL
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    class RevopsPySparkCompiler(PySparkCompiler):
+        def visit_Median(self, op, *, arg, where):
+            return self.f.percentile(arg if where is None else self.if_(where, arg, NULL), 0.5)
+
+        def visit_ApproxMedian(self, op, *, arg, where):
+            return self.f.approx_percentile(arg if where is None else self.if_(where, arg, NULL), 0.5)
+
+    class RevopsPySparkBackend(backend):
+        compiler = RevopsPySparkCompiler()
+
+        def _create_cached_table(self, name, expr):
+            self._run_pre_execute_hooks(expr)
+            return super()._create_cached_table(name, expr)
+
+    return RevopsPySparkBackend
 
 
 def spark_session(master: str = "local[2]", **conf: str) -> Any:
@@ -121,12 +162,21 @@ def load_into_spark(store: Store, session: Any, tables: Iterable[str] = EXPORTED
     session.conf.set("spark.sql.session.timeZone", "UTC")
     loaded = []
     for name in tables:
-        if not store.has_table(name):
+        if not store.columns(name):
             continue
-        data = store.con.execute(f"SELECT * FROM {quote(name)}").to_arrow_table()
-        _naive_utc(session.createDataFrame(data)).createOrReplaceTempView(name)
+        _naive_utc(session.createDataFrame(_arrow(store, name))).createOrReplaceTempView(name)
         loaded.append(name)
     return loaded
+
+
+def _arrow(store: Store, name: str) -> Any:
+    """A table of the store as Arrow, read on a cursor of its own: DuckDB refuses relation
+    reads on a connection that still holds an unfinished ``execute`` result."""
+    cursor = store.con.cursor()
+    try:
+        return cursor.sql(f"SELECT * FROM {quote(name)}").to_arrow_table()
+    finally:
+        cursor.close()
 
 
 export_to_spark = load_into_spark
@@ -134,34 +184,37 @@ export_to_spark = load_into_spark
 
 def export_parquet(store: Store, directory: str | os.PathLike[str],
                    tables: Iterable[str] = EXPORTED_TABLES) -> list[Path]:
-    """Write each table of the store to ``directory/<table>.parquet``, for a Spark cluster
-    to read (``spark://HOST:PORT?parquet=DIR``) or to load into a Spark database."""
+    """Write each table of the store to ``directory/<table>/part-0.parquet`` (the layout
+    Spark writes itself), for a Spark cluster to read (``spark://HOST:PORT?parquet=DIR``)
+    or to load into a Spark database. Returns the table folders written."""
     import pyarrow.parquet as pq
 
-    out_dir = Path(directory)
-    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name in tables:
-        if not store.has_table(name):
+        if not store.columns(name):
             continue
-        path = out_dir / f"{name}.parquet"
-        pq.write_table(store.con.execute(f"SELECT * FROM {quote(name)}").to_arrow_table(), path)
-        written.append(path)
+        folder = Path(directory) / name
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(_arrow(store, name), folder / "part-0.parquet")
+        written.append(folder)
     return written
 
 
-def load_parquet_views(session: Any, directory: str) -> list[str]:
-    """Temp views named after each ``<table>.parquet`` file (or folder) in ``directory``,
-    which may be any path Spark reads (local, hdfs://, s3a://…) when it lists locally."""
+def load_parquet_views(session: Any, directory: str | os.PathLike[str]) -> list[str]:
+    """A temp view for each table folder (or ``<table>.parquet`` file) in ``directory``,
+    named after it. Returns the view names."""
     session.conf.set("spark.sql.session.timeZone", "UTC")
     root = Path(directory)
     if not root.is_dir():
-        raise StoreError(f"no parquet folder {directory!r} (from ?parquet= or REVOPS_SPARK_PARQUET); "
+        raise StoreError(f"no parquet folder {str(directory)!r} (from ?parquet= or REVOPS_SPARK_PARQUET); "
                          "write one with revops.engines.metrics.backends.export_parquet")
     names = []
-    for path in sorted(root.glob("*.parquet")):
-        _naive_utc(session.read.parquet(str(path))).createOrReplaceTempView(path.stem)
-        names.append(path.stem)
+    for path in sorted(root.iterdir()):
+        if not (path.is_dir() or path.suffix == ".parquet"):
+            continue
+        name = path.name if path.is_dir() else path.stem
+        _naive_utc(session.read.parquet(str(path))).createOrReplaceTempView(name)
+        names.append(name)
     return names
 
 
@@ -171,11 +224,13 @@ _PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "INTEGER": "integer", "DOUBL
              "SMALLINT": "smallint", "TINYINT": "smallint"}
 
 
-def _postgres_compiler() -> Any:
-    """Ibis' Postgres compiler, plus the one cast Postgres lacks: a boolean becomes a number
+@lru_cache(maxsize=1)
+def _postgres_backend_class() -> type:
+    """Ibis' Postgres backend with the one cast Postgres lacks: a boolean becomes a number
     only through integer (``CAST(true AS BIGINT)`` is an error there, ``CAST(CAST(true AS
     INT) AS BIGINT)`` is not). Metrics write ``flag.cast("int64").sum()``, valid Ibis that
     DuckDB and Spark run as it is."""
+    backend = _require("postgres", "postgres")
     import ibis.expr.datatypes as dt
     from ibis.backends.sql.compilers.postgres import PostgresCompiler
 
@@ -187,7 +242,10 @@ def _postgres_compiler() -> Any:
 
         visit_TryCast = visit_Cast
 
-    return PortablePostgresCompiler()
+    class RevopsPostgresBackend(backend):
+        compiler = PortablePostgresCompiler()
+
+    return RevopsPostgresBackend
 
 
 def _pg_parts(url: str) -> tuple[str, str | None]:
@@ -201,7 +259,7 @@ def _pg_parts(url: str) -> tuple[str, str | None]:
 
 
 def _postgres(url: str) -> Any:
-    ibis_postgres = _require("postgres", "postgres")
+    backend = _postgres_backend_class()
     parts = urlsplit(url)
     _, schema_name = _pg_parts(url)
     kwargs: dict[str, Any] = {"host": parts.hostname or "localhost", "port": parts.port or 5432,
@@ -211,11 +269,9 @@ def _postgres(url: str) -> Any:
     if parts.password:
         kwargs["password"] = unquote(parts.password)
     try:
-        con = ibis_postgres.connect(**kwargs)
+        return backend().connect(**kwargs)
     except Exception as exc:
         raise StoreError(f"cannot connect to Postgres at {parts.hostname}:{parts.port or 5432}: {exc}") from None
-    con.compiler = _postgres_compiler()
-    return con
 
 
 def load_into_postgres(store: Store, url: str, tables: Iterable[str] = EXPORTED_TABLES) -> list[str]:
@@ -249,12 +305,16 @@ def load_into_postgres(store: Store, url: str, tables: Iterable[str] = EXPORTED_
 
 
 # -- optional dependencies -------------------------------------------------------------------
-def _require(backend: str, extra: str) -> Any:
-    """Ibis' backend module (which imports its driver), or an error naming the install command."""
+def _require(backend: str, extra: str) -> type:
+    """Ibis' backend class, loaded as ``ibis.<backend>`` loads it (importing its driver and
+    registering its options), or an error naming the install command."""
+    import importlib
+
     import ibis
 
     try:
-        return getattr(ibis, backend)
-    except Exception as exc:
+        getattr(ibis, backend)
+        return importlib.import_module(f"ibis.backends.{backend}").Backend
+    except ImportError as exc:
         raise StoreError(f"the {backend} backend needs extra packages: pip install 'revops[{extra}]' "
                          f"({exc})") from None

@@ -299,7 +299,7 @@ def _float(value: Any) -> float:
 
 
 def _dialect(ctx: MetricContext) -> str:
-    return {"pyspark": "spark"}.get(ctx.backend_name, ctx.backend_name)
+    return ctx.backend_name  # Ibis names its compilers as its backends: duckdb, pyspark, postgres
 
 
 def ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:

@@ -43,7 +43,7 @@ class MetricContext:
     @property
     def cutoff(self) -> datetime:
         """The first instant after the as-of day (or after today)."""
-        return datetime.combine(self.today + timedelta(days=1), time())
+        return datetime.combine((self.as_of or self.today) + timedelta(days=1), time())
 
     def cutoff_literal(self) -> ir.TimestampValue:
         return ibis.literal(self.cutoff.isoformat(sep=" ")).cast("timestamp")

@@ -185,6 +185,8 @@ def sla_events(model: RevenueModel) -> Iterator[RuleIssue]:
         if len(tables) == 2 and tables["start"] != tables["stop"]:
             yield RuleIssue(("slas", i, "stop"), f"stop event {sla.stop!r} is on {tables['stop']} but start "
                             f"event {sla.start!r} is on {tables['start']}; both must be on the same record")
+        if sla.filter.strip() and "start" in tables:
+            yield from check_expression(model, sla.filter, tables["start"], ("slas", i, "filter"))
         if sla.reminder_before is not None and sla.reminder_before >= sla.duration:
             yield RuleIssue(("slas", i, "reminder_before"), f"reminder_before {sla.reminder_before:g} is not "
                             f"shorter than the SLA ({sla.duration:g} {sla.unit})")

@@ -74,6 +74,10 @@ def _bands(bands: list[Any], base: Path, low: float | None, high: float | None) 
 
 
 # -- routing ---------------------------------------------------------------------------------
+ASSIGNING_NODES = ("territory", "account_match", "round_robin", "least_loaded")
+TERRITORY_MATCH = ("country", "region", "industry")
+
+
 def routing_graph(model: RevenueModel) -> Iterator[RuleIssue]:
     nodes = model.routing.nodes
     yield from duplicates(nodes, "key", ("routing", "nodes"), "routing node key")
@@ -90,6 +94,14 @@ def routing_graph(model: RevenueModel) -> Iterator[RuleIssue]:
                             "a branch for leads that do not match (e.g. else: nurture)")
         if n.type == "assign" and not (n.user_id or n.team):
             yield RuleIssue(("routing", "nodes", i), f"assign node {n.key!r} needs user_id or team")
+        if n.type in ASSIGNING_NODES and n.else_ is None:
+            yield RuleIssue(("routing", "nodes", i), f"{n.type} {n.key!r} has no else: a lead it cannot "
+                            "place (no match, nobody available or with capacity) needs a declared "
+                            "default (e.g. else: triage)")
+        if n.type == "assign" and n.else_ is None:
+            yield RuleIssue(("routing", "nodes", i), f"assign {n.key!r} has no else: when "
+                            f"{n.user_id or 'nobody on ' + str(n.team)} cannot take a lead it stays "
+                            "unassigned (e.g. else: triage)", "warning")
         for attr, target in node_targets(n):
             if target not in index:
                 yield RuleIssue(("routing", "nodes", i, attr), f"{attr} of {n.key!r} goes to {target!r}, "
@@ -136,9 +148,17 @@ def routing_expressions(model: RevenueModel) -> Iterator[RuleIssue]:
         if n.type in ("round_robin", "least_loaded"):
             yield from check_expression(model, n.pool, "users", (*path, "pool"))
         if n.type == "territory":
+            if n.pool:
+                yield from check_expression(model, n.pool, "users", (*path, "pool"))
             for j, name in enumerate(n.match_on):
                 if name not in lead:
                     yield RuleIssue((*path, "match_on", j), f"{name!r} is not a lead field" + hint(name, lead))
+                elif name not in TERRITORY_MATCH:
+                    yield RuleIssue((*path, "match_on", j), f"territories match on {', '.join(TERRITORY_MATCH)}"
+                                    f", not {name!r}")
+        if n.type == "round_robin" and n.cap_per_day and n.cap_per_week and n.cap_per_week < n.cap_per_day:
+            yield RuleIssue((*path, "cap_per_week"), f"cap_per_week {n.cap_per_week} is below cap_per_day "
+                            f"{n.cap_per_day}: the daily cap can never be reached", "warning")
         if n.type == "round_robin":
             for who, weight in n.weights.items():
                 if weight < 0:
@@ -152,9 +172,36 @@ def routing_policies(model: RevenueModel) -> Iterator[RuleIssue]:
                         "(e.g. after: 4, unit: business_hours)")
     if fb is not None and fb.action == "reassign_to_queue" and not fb.queue:
         yield RuleIssue(("routing", "fallback"), "reassign_to_queue needs a queue")
+    if fb is not None and fb.reminder_before is not None and fb.after is not None and fb.reminder_before >= fb.after:
+        yield RuleIssue(("routing", "fallback", "reminder_before"), f"reminder_before {fb.reminder_before:g} "
+                        f"is not before the fallback (after {fb.after:g}): the reminder would come too late")
     ov = model.routing.overflow
     if ov is not None and ov.action == "send_to_queue" and not ov.queue:
         yield RuleIssue(("routing", "overflow"), "send_to_queue needs a queue")
+    yield from _routing_regions(model)
+
+
+def _routing_regions(model: RevenueModel) -> Iterator[RuleIssue]:
+    """Each country in one region, written as an ISO 3166 alpha-2 code."""
+    regions = model.routing.regions
+    seen: dict[str, str] = {}
+    for region, countries in regions.items():
+        for j, code in enumerate(countries):
+            path = ("routing", "regions", region, j)
+            if not (isinstance(code, str) and len(code) == 2 and code.isascii() and code.isalpha()
+                    and code.isupper()):
+                yield RuleIssue(path, f"{code!r} is not an ISO 3166 country code; write two capital "
+                                "letters such as 'US' or 'DE' (leads.country holds these codes)")
+            elif code in seen:
+                yield RuleIssue(path, f"{code} is in region {seen[code]!r} and in {region!r}; a country "
+                                "belongs to one region")
+            else:
+                seen[code] = region
+    uses_region = [n.key for n in model.routing.nodes
+                   if getattr(n, "match_region", False) or "region" in getattr(n, "match_on", ())]
+    if uses_region and not regions:
+        yield RuleIssue(("routing", "nodes"), f"{', '.join(uses_region)} match on the lead's region, but "
+                        "routing.regions is empty: only leads that carry a region field will match", "warning")
 
 
 # -- hygiene, health, targets ------------------------------------------------------------------

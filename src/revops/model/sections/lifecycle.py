@@ -20,7 +20,8 @@ class LifecycleStage(Section):
     entry_criteria: str = ""
     """Expression over lead fields that is true when a lead enters the stage (empty: no rule)."""
     recycle_after_days: int | None = Field(None, ge=1)
-    """recycled only: days without progress after which a lead is sent back to nurture."""
+    """recycled only: days without progress after which a lead is sent back to nurture, and
+    days after its disqualification after which a disqualified lead is."""
 
 
 class Lifecycle(Section):

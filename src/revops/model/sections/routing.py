@@ -37,6 +37,12 @@ class ConditionNode(_Node):
     """Where the lead goes when `when` is false. Required: every question needs a 'no' answer."""
 
 
+WorkingHours = Literal["prefer", "require", "ignore"]
+"""How a pool treats reps outside their working hours (business hours in their own time zone):
+prefer skips them while anyone is working and otherwise gives the lead to whoever starts
+first; require skips them always (the lead follows `else`); ignore does not look."""
+
+
 class _Assigning(_Node):
     else_: Key | None = Field(None, alias="else")
     """Where the lead goes when this node cannot assign it."""
@@ -49,7 +55,14 @@ class TerritoryNode(_Assigning):
     segment: str | None = None
     """Only territories of this segment (territories.segment) are considered."""
     match_on: list[str] = Field(default_factory=lambda: ["country"])
-    """Lead fields matched against the territory (country, industry, …)."""
+    """Lead fields matched against the territory: country (territories.countries, else the
+    country's region from `routing.regions`), region, industry."""
+    assign_to: Literal["team", "owner"] = "team"
+    """team: the territory's team (territories.team_id) in rotation, its owner when nobody on
+    the team can take the lead; owner: the territory's owner first, then the team."""
+    pool: str | None = None
+    """Expression over users fields narrowing the territory's team (e.g. role = 'ae')."""
+    working_hours: WorkingHours = "prefer"
 
 
 class AccountMatchNode(_Assigning):
@@ -65,13 +78,21 @@ class RoundRobinNode(_Assigning):
     weights: dict[str, float] = Field(default_factory=dict)
     """Relative share of leads by user_id or role (default 1 each)."""
     cap_per_day: int | None = Field(None, gt=0)
+    """Most leads a rep receives in one of their own (local) days; routed leads of every node count."""
     cap_per_week: int | None = Field(None, gt=0)
+    """Most leads a rep receives in one of their own (local, ISO) weeks."""
+    match_region: bool = False
+    """Only reps whose users.region is the lead's region (its country mapped by `routing.regions`)."""
+    working_hours: WorkingHours = "prefer"
 
 
 class LeastLoadedNode(_Assigning):
     type: Literal["least_loaded"]
     pool: str
     measure: Literal["open_leads", "open_opportunities"] = "open_leads"
+    match_region: bool = False
+    """Only reps whose users.region is the lead's region (its country mapped by `routing.regions`)."""
+    working_hours: WorkingHours = "prefer"
 
 
 class QueueNode(_Node):
@@ -89,7 +110,10 @@ class AssignNode(_Node):
     type: Literal["assign"]
     user_id: str | None = None
     team: str | None = None
+    """A team (teams.team_id or users.team): its least-loaded available member."""
     handoff: Key | None = None
+    else_: Key | None = Field(None, alias="else")
+    """Where the lead goes when the user is inactive or nobody on the team can take it."""
 
 
 RoutingNode = Annotated[
@@ -112,9 +136,19 @@ class Overflow(Section):
     queue: str | None = None
 
 
+class RoutingFallback(Fallback):
+    """No first touch within `after` (`unit`) of assignment: the lead moves on (`action`)."""
+
+    reminder_before: float | None = Field(None, gt=0)
+    """Remind the owner this long (in `unit`) before the fallback fires."""
+
+
 class Routing(Section):
     nodes: list[RoutingNode]
-    fallback: Fallback | None = None
+    regions: dict[str, list[str]] = Field(default_factory=dict)
+    """Sales regions and their countries (ISO 3166 alpha-2): {NA: [US, CA], EMEA: [GB, DE], …}.
+    A lead's region is its country's; users.region and territories.region use the same names."""
+    fallback: RoutingFallback | None = None
     """No response within `after` (`unit`) of assignment: e.g. reassign to the manager."""
     overflow: Overflow | None = None
 

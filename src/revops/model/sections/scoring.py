@@ -46,6 +46,11 @@ class ScoreBand(Section):
 class Scoring(Section):
     mql_threshold: float = Field(60, ge=0)
     """A lead whose total score reaches this becomes a marketing qualified lead."""
+    predictive_weight: float = Field(0.5, ge=0, le=1)
+    """Share of the combined score that comes from the predictive model (0 to 1) when one is
+    trained and active: score = (1 - w) x rules score + w x predicted percentile (where the
+    lead's predicted conversion stands among the training leads', 0-100).
+    Without an active model the rules score stands alone."""
     groups: list[ScoringGroup] = Field(default_factory=list)
     bands: list[ScoreBand] = Field(default_factory=list)
     """Named score ranges used in routing and reports (hot, warm, cool, cold)."""

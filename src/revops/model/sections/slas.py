@@ -37,6 +37,9 @@ class SlaPolicy(Section):
     """Event that starts the clock: TABLE.FIELD (a timestamp or date field) or a named event."""
     stop: str
     """Event that stops the clock, on the same record as `start`."""
+    filter: str = ""
+    """Expression over the record's table choosing the records the SLA applies to
+    (e.g. `type = 'new_business'`); empty: every record whose start event happened."""
     duration: float = Field(gt=0)
     """How long the owner team has between start and stop."""
     unit: DurationUnit

@@ -1,0 +1,71 @@
+"""The FastAPI application of `revops serve`.
+
+    app = create_app(ApiSettings.from_env())
+
+One router per resource (``routers/``), typed dependencies (``deps``), settings in one object
+(``settings``), one error shape (``errors``). The server opens the store and starts the lead
+intake when it starts and drains and closes them when it stops; ``services`` may be passed
+in already open (the CLI opens them first so that a locked store or a bad model is reported
+before the server listens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from pydantic import BaseModel
+
+from revops import __version__
+from revops.api import errors
+from revops.api.deps import require_token
+from revops.api.routers import health, leads, users
+from revops.api.services import ApiServices
+from revops.api.settings import ApiSettings
+
+V1 = "/v1"
+
+
+def create_app(settings: ApiSettings | None = None, *, services: ApiServices | None = None) -> FastAPI:
+    settings = settings or (services.settings if services is not None else ApiSettings.from_env())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = services if services is not None else ApiServices.open(settings)
+        app.state.services = opened
+        try:
+            yield
+        finally:
+            opened.close()
+
+    app = FastAPI(title="revops", version=__version__, lifespan=lifespan,
+                  description="The open-source Revenue Operations engine: real-time lead intake and the "
+                              "revenue data behind it. /v1 needs `Authorization: Bearer <token>` when the "
+                              "server has REVOPS_API_TOKEN set.")
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(health.router)
+    secured = [Depends(require_token)]
+    for module in (leads, users):
+        app.include_router(module.router, prefix=V1, dependencies=secured)
+    _describe_bodies(app, [m for module in (leads, users) for m in getattr(module, "REQUEST_SCHEMAS", [])])
+    return app
+
+
+def _describe_bodies(app: FastAPI, models: list[type[BaseModel]]) -> None:
+    """Add request models that routes parse themselves to the OpenAPI components."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in models:
+                found = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(found.pop("$defs", {}))
+                components[model.__name__] = found
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

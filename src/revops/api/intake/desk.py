@@ -1,0 +1,51 @@
+"""``IntakeDesk``: everything taking a lead needs, built once when the server starts.
+
+The store (owned by the writer thread), the revenue model, the router with its in-memory
+reps, caps and rotations, the scoring rulebook, the MQL criteria, the first-contact clock,
+whether a predictive model is active, and what the intake remembers about the store
+(``IntakeMemory``). Only the writer thread uses it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from revops.api.intake.deadlines import FirstContactClock
+from revops.api.intake.memory import IntakeMemory
+from revops.api.intake.records import LeadColumns
+from revops.engines.routing.router import Router
+from revops.engines.scoring.combined import Blend, active_model_version
+from revops.engines.scoring.rules import EVENT_TABLES, Rulebook
+from revops.model.expressions import parse
+
+
+class IntakeDesk:
+    def __init__(self, store: Any, model: Any, now: datetime) -> None:
+        self.store = store
+        self.model = model
+        self.router = Router.from_store(store, model, now)
+        self.book = Rulebook.of(model.scoring)
+        self.blend = Blend(model.scoring.predictive_weight)
+        self.memory = IntakeMemory.load(store)
+        self.columns = LeadColumns(store)
+        self.clock = FirstContactClock(model)
+        self.model_version = active_model_version(store)
+        """The active predictive model when the server started (training needs the store,
+        which the server holds: restart after `revops score train`)."""
+        self.reads_events = any(self.book.on(t) for t in EVENT_TABLES) or bool(
+            self.book.lead_fields & {"last_activity_at", "days_since_last_activity"})
+        self.mql = self._mql_criteria(model)
+
+    @staticmethod
+    def _mql_criteria(model: Any) -> Any:
+        """The entry criteria of the MQL stage (``score >= mql_threshold`` when it has none)."""
+        try:
+            text = model.lifecycle.stage("mql").entry_criteria.strip()
+        except (KeyError, AttributeError):
+            text = ""
+        return parse(text or f"score >= {model.scoring.mql_threshold:g}")
+
+    @property
+    def model_hash(self) -> str:
+        return self.router.graph.model_hash

@@ -1,0 +1,229 @@
+"""``LeadIntake``: one writer thread that takes leads in group commits.
+
+DuckDB lets one writer commit at a time and a commit costs about a millisecond whatever it
+holds, so a commit per request caps a server at a few hundred leads a second. Requests are
+queued instead; the writer takes everything waiting (up to ``max_batch``), scores and routes
+it in arrival order, writes it in one transaction (``GroupCommit``) and only then answers
+each request: an answered lead is a committed lead, and a server killed at any moment loses
+none it acknowledged. Under light load a batch is one request and answers in a few
+milliseconds; under heavy load batches grow and the commit cost is shared.
+
+    intake = LeadIntake.start(store, model)
+    answer = intake.submit_lead(fields, key).result()      # from any thread
+    answer = await intake.take_lead(fields, key)           # from the event loop
+    intake.close()                                         # drains the queue, then stops
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from revops.api.intake.answers import Answer, Rejection, Unavailable
+from revops.api.intake.batch import GroupCommit, LeadRequest, UserRequest
+from revops.api.intake.desk import IntakeDesk
+from revops.engines.routing.audit import store_lock
+from revops.store.store import utcnow
+
+log = logging.getLogger("revops.api.intake")
+_STOP = object()
+
+
+@dataclass
+class IntakeStats:
+    leads: int = 0
+    replays: int = 0
+    rejected: int = 0
+    batches: int = 0
+    failed_batches: int = 0
+    largest_batch: int = 0
+    commit_seconds: float = 0.0
+
+
+class _Waiter:
+    """Where an answer goes: a concurrent Future (threads) or an asyncio Future (event loop)."""
+
+    __slots__ = ("future", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        self.loop = loop
+        self.future: Any = loop.create_future() if loop is not None else Future()
+
+
+class LeadIntake:
+    def __init__(self, desk: IntakeDesk, *, max_batch: int = 512, max_pending: int = 20_000,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.desk = desk
+        self.clock = clock
+        """The time a batch is taken at (naive UTC): received_at, decided_at, assigned_at."""
+        self.max_batch = max_batch
+        self.max_pending = max_pending
+        self.stats = IntakeStats()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="lead-intake", daemon=True)
+
+    @classmethod
+    def start(cls, store: Any, model: Any, *, clock: Callable[[], datetime] = utcnow, **options: Any) -> LeadIntake:
+        """Build the desk from the store (reps, caps, what was taken before) and start the writer."""
+        intake = cls(IntakeDesk(store, model, clock()), clock=clock, **options)
+        intake._thread.start()
+        return intake
+
+    # -- submitting -----------------------------------------------------------------------
+    def submit_lead(self, fields: dict[str, Any], key: str | None = None, *,
+                    events: dict[str, list[dict[str, Any]]] | None = None, ignored: list[str] | None = None) -> Future:
+        """Queue a lead (its fields, touches and activities by table); the Future gets its Answer."""
+        return self._put(LeadRequest(fields, key, ignored or [], _Waiter(None), events or {})).future
+
+    async def take_lead(self, fields: dict[str, Any], key: str | None = None, *,
+                        events: dict[str, list[dict[str, Any]]] | None = None,
+                        ignored: list[str] | None = None) -> Answer:
+        """Queue a lead and wait for its Answer (after the commit) on the running event loop."""
+        waiter = self._put(LeadRequest(fields, key, ignored or [], _Waiter(asyncio.get_running_loop()), events or {}))
+        return await waiter.future
+
+    async def change_user(self, user_id: str, changes: dict[str, Any]) -> Answer:
+        waiter = self._put(UserRequest(user_id, changes, _Waiter(asyncio.get_running_loop())))
+        return await waiter.future
+
+    def submit_user_change(self, user_id: str, changes: dict[str, Any]) -> Future:
+        return self._put(UserRequest(user_id, changes, _Waiter(None))).future
+
+    def _put(self, request: LeadRequest | UserRequest) -> _Waiter:
+        if self._closed:
+            raise Unavailable("the server is shutting down; retry on the next instance", retry_after=5)
+        if self._queue.qsize() >= self.max_pending:
+            raise Unavailable(f"{self.max_pending:,} requests are waiting to be stored; retry in a second")
+        self._queue.put(request)
+        return request.waiter
+
+    @property
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    def close(self) -> None:
+        """Store what is waiting, then stop the writer."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(_STOP)
+            self._thread.join()
+
+    # -- the writer -----------------------------------------------------------------------
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            first = self._queue.get()
+            if first is _STOP:
+                break
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stop = True
+                    break
+                batch.append(item)
+            try:
+                self._commit(batch)
+            except BaseException:  # never let the writer die: it would strand every later request
+                log.exception("lead intake: a batch of %d request(s) failed", len(batch))
+
+    def _commit(self, batch: list[LeadRequest | UserRequest]) -> None:
+        desk = self.desk
+        work = GroupCommit(desk, self.clock())
+        t0 = time.perf_counter()
+        try:
+            with store_lock(desk.store), desk.store.transaction():
+                for segment in _segments(batch):
+                    if isinstance(segment, UserRequest):
+                        work.change_user(segment)
+                    else:
+                        work.take_leads(segment)
+                work.write()
+        except Exception as exc:
+            _rollback(desk.store)
+            work.undo()
+            self.stats.failed_batches += 1
+            log.exception("lead intake: batch of %d rolled back", len(batch))
+            failure = Unavailable(f"the store could not commit this batch ({type(exc).__name__}: {exc}); "
+                                  "nothing of it was stored; retry")
+            answered = {id(w) for w, _ in work.settled}
+            outcomes = [(w, o if isinstance(o, Rejection) and o.status < 500 else failure) for w, o in work.settled]
+            outcomes += [(r.waiter, failure) for r in batch if id(r.waiter) not in answered]
+            _settle(outcomes)
+            return
+        work.committed()
+        stats = self.stats
+        stats.batches += 1
+        stats.largest_batch = max(stats.largest_batch, len(batch))
+        stats.commit_seconds += time.perf_counter() - t0
+        for _, outcome in work.settled:
+            if isinstance(outcome, Answer):
+                if outcome.replayed:
+                    stats.replays += 1
+                elif outcome.lead_id is not None:
+                    stats.leads += 1
+            else:
+                stats.rejected += 1
+        _settle(work.settled)
+
+
+def _rollback(store: Any) -> None:
+    """A failed COMMIT may leave the transaction open: make sure it is gone."""
+    try:
+        store.con.execute("ROLLBACK")
+    except Exception:  # no transaction open: the usual case
+        pass
+
+
+def _segments(batch: list[LeadRequest | UserRequest]) -> list[list[LeadRequest] | UserRequest]:
+    """Runs of consecutive leads, with each user change on its own between them."""
+    out: list[list[LeadRequest] | UserRequest] = []
+    for item in batch:
+        if isinstance(item, UserRequest):
+            out.append(item)
+        elif out and isinstance(out[-1], list):
+            out[-1].append(item)
+        else:
+            out.append([item])
+    return out
+
+
+def _settle(outcomes: list[tuple[_Waiter, Any]]) -> None:
+    """Hand each outcome to its waiter; asyncio ones in one call per event loop."""
+    by_loop: dict[Any, list[tuple[Any, Any]]] = defaultdict(list)
+    for waiter, outcome in outcomes:
+        if waiter.loop is None:
+            if isinstance(outcome, BaseException):
+                waiter.future.set_exception(outcome)
+            else:
+                waiter.future.set_result(outcome)
+        else:
+            by_loop[waiter.loop].append((waiter.future, outcome))
+    for loop, pairs in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_resolve, pairs)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            pass
+
+
+def _resolve(pairs: list[tuple[asyncio.Future, Any]]) -> None:
+    for future, outcome in pairs:
+        if future.done():  # the request was cancelled (client gone): the lead is stored anyway
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)

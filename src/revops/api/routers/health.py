@@ -1,0 +1,20 @@
+"""``/health`` (and ``/healthz``): is the server up, and how is the intake doing. No token needed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter
+
+from revops.api.deps import ServicesDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", summary="Liveness and intake figures")
+@router.get("/healthz", include_in_schema=False)
+async def health(services: ServicesDep) -> dict:
+    intake = services.intake
+    return {"status": "ok", "store": str(services.settings.db), "model_hash": intake.desk.model_hash,
+            "started_at": services.started_at.isoformat() + "Z", "pending": intake.pending,
+            "predictive_model_version": intake.desk.model_version, "intake": asdict(intake.stats)}

@@ -1,0 +1,85 @@
+"""``ApiServices``: what the server holds while it runs — the store, the revenue model, the
+lead intake (the store's single writer) and read access for GET requests.
+
+    services = ApiServices.open(settings)       # StoreError / ModelError when it cannot start
+    ...
+    services.close()                            # drains the intake, then closes the store
+
+Reads never touch the writer's DuckDB connection: each request gets its own cursor
+(``reader()``), which sees what has been committed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from revops.api.intake import LeadIntake
+from revops.api.settings import ApiSettings
+from revops.store import Store
+from revops.store.store import utcnow
+
+
+class StoreReader:
+    """A read-only view of the store for one request, on its own DuckDB cursor."""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        cur = self.con.execute(sql, params or [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def has_table(self, name: str) -> bool:
+        return bool(self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+                                     "AND table_schema = 'main'", [name]).fetchall()[0][0])
+
+
+class ApiServices:
+    def __init__(self, settings: ApiSettings, store: Store, model: Any, intake: LeadIntake) -> None:
+        self.settings = settings
+        self.store = store
+        self.model = model
+        self.intake = intake
+        self.started_at: datetime = utcnow()
+        self._reads = store.con.cursor()  # the root of every request's cursor, apart from the writer's
+        self._reads_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: ApiSettings, *, model: Any = None,
+             clock: Callable[[], datetime] = utcnow) -> ApiServices:
+        """Open the store (migrating it), load the model (or use ``model``), record the model
+        version in the store's definition history, and start the intake. ``clock`` gives the
+        time leads are taken at (tests fix it)."""
+        from revops.model import load_model
+        from revops.model.history import record_model_version
+
+        model = model if model is not None else load_model(settings.model_path)
+        store = Store(settings.db)
+        try:
+            store.con.execute(f"SET threads = {int(settings.db_threads)}")
+            record_model_version(store, model, f"{settings.model_path or 'built-in default'} via revops serve")
+            intake = LeadIntake.start(store, model, clock=clock, max_batch=settings.max_batch,
+                                      max_pending=settings.max_pending)
+        except BaseException:
+            store.close()
+            raise
+        return cls(settings, store, model, intake)
+
+    @contextmanager
+    def reader(self) -> Iterator[StoreReader]:
+        with self._reads_lock:
+            con = self._reads.cursor()
+        try:
+            yield StoreReader(con)
+        finally:
+            con.close()
+
+    def close(self) -> None:
+        self.intake.close()
+        self._reads.close()
+        self.store.close()

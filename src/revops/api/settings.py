@@ -1,0 +1,73 @@
+"""Everything the API server is configured with, in one typed object.
+
+    settings = ApiSettings.from_env(db=Path("revops.duckdb"))     # REVOPS_* variables fill the rest
+    app = create_app(settings)
+
+| setting | environment | default |
+| --- | --- | --- |
+| db | REVOPS_DB | revops.duckdb |
+| model_path | REVOPS_MODEL | ./revops.yaml if present, else the built-in model |
+| host, port | REVOPS_API_HOST, REVOPS_API_PORT | 127.0.0.1, 8000 |
+| api_token | REVOPS_API_TOKEN | none: no authentication |
+| max_batch | REVOPS_API_MAX_BATCH | 512 leads per group commit |
+| max_pending | REVOPS_API_MAX_PENDING | 20,000 requests waiting; more get 503 |
+| db_threads | REVOPS_API_DB_THREADS | 1 DuckDB thread (the writes are small) |
+
+With ``api_token`` set, every ``/v1`` request needs ``Authorization: Bearer <token>`` (401
+otherwise); ``/health`` stays open so load balancers can probe it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+ENV_PREFIX = "REVOPS_API_"
+
+
+class ApiSettings(BaseModel):
+    """Settings of `revops serve`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    db: Path = Field(Path("revops.duckdb"), description="The store file the server owns while it runs.")
+    model_path: Path | None = Field(None, description="revops.yaml; None: the built-in default model.")
+    host: str = Field("127.0.0.1", description="Interface to listen on (127.0.0.1: this machine only).")
+    port: int = Field(8000, ge=0, le=65535)
+    api_token: SecretStr | None = Field(None, description="Bearer token every /v1 request must carry.")
+    max_batch: int = Field(512, ge=1, description="Most leads scored, routed and committed together.")
+    max_pending: int = Field(20_000, ge=1, description="Requests waiting for the writer before 503s.")
+    access_log: bool = Field(False, description="One log line per request (costs throughput).")
+    db_threads: int = Field(1, ge=1, description=(
+        "DuckDB worker threads of the server's store. 1: each small write of a group commit runs in "
+        "the writer's own thread instead of waking a pool (about twice as fast for tiny inserts)."))
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> ApiSettings:
+        """Settings from REVOPS_* environment variables; keyword arguments that are not None win."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        if env.get("REVOPS_DB"):
+            values["db"] = env["REVOPS_DB"]
+        if env.get("REVOPS_MODEL"):
+            values["model_path"] = env["REVOPS_MODEL"]
+        elif Path("revops.yaml").exists():
+            values["model_path"] = Path("revops.yaml")
+        for name in ("host", "port", "api_token", "max_batch", "max_pending", "db_threads"):
+            text = env.get(ENV_PREFIX + name.upper()) if name != "api_token" else env.get("REVOPS_API_TOKEN")
+            if text:
+                values[name] = text
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.model_validate(values)
+
+    @property
+    def token(self) -> str | None:
+        return self.api_token.get_secret_value() if self.api_token is not None else None
+
+    @property
+    def base_url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"

@@ -1,0 +1,1 @@
+"""Lead scoring: rules (fit, intent, engagement) and the predictive conversion model."""
