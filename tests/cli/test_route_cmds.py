@@ -4,7 +4,7 @@ fallback, the explanation of one lead and the replay report."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 

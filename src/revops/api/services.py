@@ -64,7 +64,8 @@ class ApiServices:
             store.con.execute(f"SET threads = {int(settings.db_threads)}")
             record_model_version(store, model, f"{settings.model_path or 'built-in default'} via revops serve")
             intake = LeadIntake.start(store, model, clock=clock, max_batch=settings.max_batch,
-                                      max_pending=settings.max_pending)
+                                      max_pending=settings.max_pending,
+                                      commit_interval_ms=settings.commit_interval_ms)
         except BaseException:
             store.close()
             raise

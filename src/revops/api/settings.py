@@ -11,6 +11,7 @@
 | api_token | REVOPS_API_TOKEN | none: no authentication |
 | max_batch | REVOPS_API_MAX_BATCH | 512 leads per group commit |
 | max_pending | REVOPS_API_MAX_PENDING | 20,000 requests waiting; more get 503 |
+| commit_interval_ms | REVOPS_API_COMMIT_INTERVAL_MS | 20: under load, one group commit per 20 ms |
 | db_threads | REVOPS_API_DB_THREADS | 1 DuckDB thread (the writes are small) |
 
 With ``api_token`` set, every ``/v1`` request needs ``Authorization: Bearer <token>`` (401
@@ -40,6 +41,9 @@ class ApiSettings(BaseModel):
     api_token: SecretStr | None = Field(None, description="Bearer token every /v1 request must carry.")
     max_batch: int = Field(512, ge=1, description="Most leads scored, routed and committed together.")
     max_pending: int = Field(20_000, ge=1, description="Requests waiting for the writer before 503s.")
+    commit_interval_ms: float = Field(20.0, ge=0, description=(
+        "Under load, the writer commits at most this often, so a commit's fixed cost is shared by more "
+        "leads; a lead arriving after a quiet spell is committed at once. 0: commit as soon as possible."))
     access_log: bool = Field(False, description="One log line per request (costs throughput).")
     db_threads: int = Field(1, ge=1, description=(
         "DuckDB worker threads of the server's store. 1: each small write of a group commit runs in "
@@ -56,7 +60,7 @@ class ApiSettings(BaseModel):
             values["model_path"] = env["REVOPS_MODEL"]
         elif Path("revops.yaml").exists():
             values["model_path"] = Path("revops.yaml")
-        for name in ("host", "port", "api_token", "max_batch", "max_pending", "db_threads"):
+        for name in ("host", "port", "api_token", "max_batch", "max_pending", "commit_interval_ms", "db_threads"):
             text = env.get(ENV_PREFIX + name.upper()) if name != "api_token" else env.get("REVOPS_API_TOKEN")
             if text:
                 values[name] = text

@@ -174,10 +174,10 @@ def _fallbacks(app: AppContext, at: datetime, dry_run: bool, fmt: OutputFormat) 
         run = run_fallbacks(store, model, at, dry_run=dry_run)
         if run.moved and not dry_run:
             app.record_model(store, model)
-    rows = run.rows
     if fmt is OutputFormat.table:
-        rows = [{**r, "path": " > ".join(r["path"])} for r in rows]
-    emit(rows, fmt, columns=list(ROW_COLUMNS) if fmt is not OutputFormat.json else None)
+        emit(run.rows, fmt, columns=["lead_id", "action", "previous_owner", "assigned_to", "due_at", "reason"])
+    else:
+        emit(run.rows, fmt, columns=list(ROW_COLUMNS) if fmt is OutputFormat.csv else None)
     counts: dict[str, int] = {}
     for r in run.rows:
         counts[r["action"]] = counts.get(r["action"], 0) + 1

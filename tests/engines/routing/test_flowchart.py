@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from tests.engines.routing.conftest import TUESDAY_11AM_NY, lead, make_router, user, ORG_USERS
+from tests.engines.routing.conftest import ORG_USERS, TUESDAY_11AM_NY, lead, make_router
 
 
 def test_hot_enterprise_lead_goes_to_the_enterprise_ae_of_its_territory(model):

@@ -4,7 +4,7 @@ and open-lead counts carry over from one run (or process) to the next."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from revops.engines.routing.audit import record
 from revops.engines.routing.batch import route_stored
@@ -134,3 +134,12 @@ def test_a_qualified_lead_is_handed_from_the_sdr_to_a_mid_market_ae(gtm, model):
     assert (d.trigger, d.previous_owner, d.assigned_to, d.path) == ("handoff", "sdr_na", "mm_ae_na", ["mid_market_ae"])
     assert owners(store)["mm"][0] == "mm_ae_na"
     assert route_handoffs(store, model, AT + timedelta(hours=4)).decisions == []  # handed on once
+
+
+def test_leads_of_a_file_without_a_score_are_scored_by_the_models_rules_first(model):
+    from revops.engines.routing.batch import fill_missing_scores
+
+    leads = [{"lead_id": "f1", "company_size": 5000, "country": "US"}, {"lead_id": "f2", "score": 77}]
+    assert fill_missing_scores(model, leads, AT) == 1
+    assert leads[0]["score"] is not None and leads[0]["fit_score"] > 0  # a large company earns fit points
+    assert leads[1]["score"] == 77  # a lead that brings its score keeps it

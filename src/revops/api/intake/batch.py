@@ -31,7 +31,7 @@ import pyarrow as pa
 from revops.api.intake.answers import Answer, Rejection, encode, encode_answer
 from revops.api.intake.desk import IntakeDesk
 from revops.api.intake.records import ARROW_TYPES, ValueMismatch, merge
-from revops.engines.routing.audit import AUDIT_COLUMNS, audit_table
+from revops.engines.routing.audit import audit_table
 from revops.engines.routing.decision import RoutingDecision
 from revops.engines.scoring.combined import LeadScore, band_of, score_lead
 from revops.engines.scoring.rules import EVENT_TABLES
@@ -155,8 +155,7 @@ class GroupCommit:
             fields = schema.table(table).fields
             data = pa.table({f.name: pa.array([r.get(f.name) for r in rows], ARROW_TYPES[schema.SQL_TYPES[f.type]])
                              for f in fields})
-            cols = ", ".join(f.name for f in fields)
-            _insert(con, data, f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _intake_rows")
+            _insert(con, table, data)
             self.event_leads.update(r["lead_id"] for r in rows)
 
     def _scores(self, records: list[dict[str, Any]], events: dict[str, dict[str, list[dict[str, Any]]]]) -> list[LeadScore]:
@@ -288,23 +287,20 @@ class GroupCommit:
         if self.replaced:
             con.execute("DELETE FROM leads WHERE lead_id IN (SELECT unnest(?::VARCHAR[]))", [self.replaced])
         if self.lead_rows:
-            _insert(con, desk.columns.table(self.lead_rows), desk.columns.insert_sql("_intake_rows"))
+            _insert(con, "leads", desk.columns.table(self.lead_rows))
         if self.decisions:
-            cols = ", ".join(AUDIT_COLUMNS)
-            _insert(con, audit_table(self.decisions),
-                    f"INSERT INTO _routing_decisions ({cols}) SELECT {cols} FROM _intake_rows")
+            _insert(con, "_routing_decisions", audit_table(self.decisions))
         if self.taken:
             bodies = [self.answers[lead_id].body.decode() for lead_id, _ in self.taken]  # type: ignore[union-attr]
-            keys = pa.table({"key": [k for _, k in self.taken], "lead_id": [i for i, _ in self.taken],
-                             "response": bodies, "created_at": pa.array([self.now] * len(bodies), pa.timestamp("us"))})
-            _insert(con, keys, "INSERT INTO _idempotency (key, lead_id, response, created_at) "
-                               "SELECT key, lead_id, response, created_at FROM _intake_rows")
+            _insert(con, "_idempotency", pa.table({
+                "key": pa.array([k for _, k in self.taken], pa.string()),
+                "lead_id": pa.array([i for i, _ in self.taken], pa.string()), "response": pa.array(bodies, pa.string()),
+                "created_at": pa.array([self.now] * len(bodies), pa.timestamp("us"))}))
         if self.lifecycle:
             names = ("lead_id", "from_stage", "to_stage", "changed_at", "reason", "source")
-            moves = pa.table({n: pa.array(list(column), pa.timestamp("us") if n == "changed_at" else pa.string())
-                              for n, column in zip(names, zip(*self.lifecycle))})
-            _insert(con, moves, f"INSERT INTO _lifecycle_events ({', '.join(names)}) "
-                                f"SELECT {', '.join(names)} FROM _intake_rows")
+            _insert(con, "_lifecycle_events", pa.table({
+                n: pa.array(list(column), pa.timestamp("us") if n == "changed_at" else pa.string())
+                for n, column in zip(names, zip(*self.lifecycle))}))
 
     def committed(self) -> None:
         """After the commit: what the intake remembers, and the repeats inside the batch."""
@@ -340,8 +336,9 @@ def _joined(stored: dict[str, dict[str, list[dict[str, Any]]]],
     return out
 
 
-def _insert(con: Any, rows: pa.Table, sql: str) -> None:
-    """Run ``sql``, which reads ``rows`` as ``_intake_rows``: DuckDB finds the local variable by
-    its name (a replacement scan), cheaper than registering and unregistering a view."""
+def _insert(con: Any, table: str, rows: pa.Table) -> None:
+    """Insert ``rows`` into ``table`` by column name. DuckDB reads the local variable
+    ``_intake_rows`` by its name (a replacement scan): cheaper than registering a view, and
+    BY NAME with Arrow columns already of the table's types needs no casts."""
     _intake_rows = rows  # noqa: F841 (read by DuckDB through the SQL)
-    con.execute(sql)
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _intake_rows")

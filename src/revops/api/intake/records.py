@@ -67,14 +67,10 @@ class LeadColumns:
         self.new = {}
 
     def table(self, rows: list[dict[str, Any]]) -> pa.Table:
-        """The rows as an Arrow table with every column of ``leads``."""
+        """The rows as an Arrow table with every column of ``leads``, typed as the store types
+        them (a type Arrow is not given here travels as text and DuckDB casts it on insert)."""
         return pa.table({name: pa.array([r.get(name) for r in rows], ARROW_TYPES.get(t, pa.string()))
                          for name, t in self.types.items()})
-
-    def insert_sql(self, source: str) -> str:
-        cols = ", ".join(quote(n) for n in self.types)
-        casts = ", ".join(f"CAST({quote(n)} AS {t})" for n, t in self.types.items())
-        return f"INSERT INTO leads ({cols}) SELECT {casts} FROM {source}"
 
 
 def merge(stored: dict[str, Any] | None, given: dict[str, Any], columns: LeadColumns, now: datetime) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from revops.errors import StoreError
 from revops.store import schema
@@ -92,8 +92,8 @@ def _spark(rest: str) -> Any:
 
 
 def spark_backend(session: Any) -> Any:
-    """The Ibis backend over a SparkSession that metrics run on (``ibis.pyspark.connect``
-    with one fix: see ``_spark_backend_class``). Sets the session's time zone to UTC."""
+    """The Ibis backend over a SparkSession that metrics run on: ``ibis.pyspark.connect``
+    with the fixes of ``_spark_backend_class``. Sets the session's time zone to UTC."""
     return _spark_backend_class()().connect(session)
 
 
@@ -253,8 +253,7 @@ def _pg_parts(url: str) -> tuple[str, str | None]:
     parts = urlsplit(url)
     params = dict(parse_qsl(parts.query))
     schema_name = params.pop("schema", None)
-    query = "&".join(f"{k}={v}" for k, v in params.items())
-    conninfo = parts._replace(scheme="postgresql", query=query).geturl()
+    conninfo = parts._replace(scheme="postgresql", query=urlencode(params)).geturl()
     return conninfo, schema_name
 
 
@@ -296,10 +295,11 @@ def load_into_postgres(store: Store, url: str, tables: Iterable[str] = EXPORTED_
             names = ", ".join(quote(c) for c in columns)
             casts = ", ".join(quote(c) if t in _PG_TYPES else f"CAST({quote(c)} AS VARCHAR)"
                               for c, t in columns.items())
-            rows = store.con.execute(f"SELECT {casts} FROM {quote(name)}").fetchall()
+            rows = store.con.execute(f"SELECT {casts} FROM {quote(name)}")
             with cur.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                while batch := rows.fetchmany(10_000):
+                    for row in batch:
+                        copy.write_row(row)
             loaded.append(name)
     return loaded
 

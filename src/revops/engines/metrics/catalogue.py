@@ -142,7 +142,7 @@ class AggregateMetric(Metric):
         return ctx.con.execute(self.expression(ctx, q))
 
     def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
-        return [(self.name, str(ibis.to_sql(self.expression(ctx, q), dialect=_dialect(ctx))))]
+        return [(self.name, sql_text(ctx, self.expression(ctx, q)))]
 
     @property
     def shares_with(self) -> tuple[Any, ...] | None:
@@ -291,7 +291,7 @@ class RowMetric(Metric):
         return pd.DataFrame(out, columns=[*keys, "value"])
 
     def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
-        return [(self.name, str(ibis.to_sql(self.expression(ctx, q), dialect=_dialect(ctx))))]
+        return [(self.name, sql_text(ctx, self.expression(ctx, q)))]
 
 
 def _float(value: Any) -> float:
@@ -300,6 +300,18 @@ def _float(value: Any) -> float:
 
 def _dialect(ctx: MetricContext) -> str:
     return ctx.backend_name  # Ibis names its compilers as its backends: duckdb, pyspark, postgres
+
+
+def sql_text(ctx: MetricContext, expr: ir.Table) -> str:
+    """The SQL the backend in use really runs for ``expr`` (its own compiler, with the
+    backend's fixes), else Ibis' SQL in the backend's dialect."""
+    compile_ = getattr(ctx.con, "compile", None)
+    if compile_ is not None:
+        try:
+            return str(compile_(expr, pretty=True))
+        except TypeError:
+            return str(compile_(expr))
+    return str(ibis.to_sql(expr, dialect=_dialect(ctx)))
 
 
 def ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:

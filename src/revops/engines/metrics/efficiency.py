@@ -30,7 +30,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from revops.engines.metrics.catalogue import (
-    AggregateMetric, DerivedMetric, Metric, MetricQuery, _dialect, compute_metric, filtered)
+    AggregateMetric, DerivedMetric, Metric, MetricQuery, compute_metric, filtered, sql_text)
 from revops.engines.metrics.context import MetricContext
 from revops.engines.metrics.dimensions import ACCOUNT, OWNER
 from revops.engines.metrics.facts import SPEND, Fact, deals_valued
@@ -279,7 +279,7 @@ class QuotaMetric(Metric):
         return ctx.con.execute(self.expression(ctx, q))
 
     def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
-        return [(self.name, str(ibis.to_sql(self.expression(ctx, q), dialect=_dialect(ctx))))]
+        return [(self.name, sql_text(ctx, self.expression(ctx, q)))]
 
 
 # -- new customers --------------------------------------------------------------------------

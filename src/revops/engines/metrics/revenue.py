@@ -36,7 +36,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from revops.engines.metrics.catalogue import Direction, Metric, MetricQuery, _dialect, filtered, ratio
+from revops.engines.metrics.catalogue import Direction, Metric, MetricQuery, filtered, ratio, sql_text
 from revops.engines.metrics.context import MetricContext
 from revops.engines.metrics.dimensions import ACCOUNT, OWNER
 from revops.engines.metrics.facts import Fact
@@ -240,7 +240,7 @@ class RevenueMetric(Metric):
         return frame
 
     def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
-        return [(self.name, str(ibis.to_sql(self.expression(ctx, q), dialect=_dialect(ctx))))]
+        return [(self.name, sql_text(ctx, self.expression(ctx, q)))]
 
 
 _WINDOW = ("over the period (--period), else from --from to --to, by default the trailing 12 "
