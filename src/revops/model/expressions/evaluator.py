@@ -60,7 +60,17 @@ def fold_constants(node: n.Node, now: datetime) -> n.Node:
         return node
     if n.is_constant(node):
         return n.Literal(compile_node(node)({}, now), position=node.position)
-    return n.with_children(node, [fold_constants(c, now) for c in n.children(node)])
+    folded = n.with_children(node, [fold_constants(c, now) for c in n.children(node)])
+    # SQL: arithmetic, comparisons and functions of a null are null, whatever the record holds
+    strict = isinstance(folded, (n.Arithmetic, n.Comparison, n.Negate)) or (
+        isinstance(folded, n.Call) and folded.name not in _NULL_TOLERANT_CALLS)
+    if strict and any(isinstance(c, n.Literal) and c.value is None for c in n.children(folded)):
+        return n.Literal(None, position=node.position)
+    return folded
+
+
+_NULL_TOLERANT_CALLS = frozenset({"coalesce", "least", "greatest"})
+"""Functions that can answer something other than null when an argument is null."""
 
 
 def compile_condition(node: n.Node) -> Compiled:

@@ -132,6 +132,9 @@ class _SqlBuilder:
         SQL engines would otherwise compute in exact DECIMAL, unlike Python's floats."""
         if isinstance(built, exp.Literal) and not built.is_string and not built.is_int:
             return exp.cast(built, "DOUBLE")
+        if isinstance(built, exp.Neg) and isinstance(built.this, exp.Literal) \
+                and not built.this.is_string and not built.this.is_int:  # -0.1 is written Neg(0.1)
+            return exp.cast(built, "DOUBLE")
         return built
 
     def call(self, node: n.Call) -> exp.Expression:
