@@ -1,6 +1,6 @@
 """Property: for any well-typed expression of the language, evaluating it record by record
 gives exactly what DuckDB gives through to_sql() and Ibis gives through to_ibis().
-Derandomized so CI is repeatable; run with --hypothesis-seed=random to explore new cases."""
+Derandomized so CI is repeatable; set derandomize=False locally to explore new cases."""
 
 from __future__ import annotations
 

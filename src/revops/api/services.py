@@ -65,7 +65,8 @@ class ApiServices:
             record_model_version(store, model, f"{settings.model_path or 'built-in default'} via revops serve")
             intake = LeadIntake.start(store, model, clock=clock, max_batch=settings.max_batch,
                                       max_pending=settings.max_pending,
-                                      commit_interval_ms=settings.commit_interval_ms)
+                                      commit_interval_ms=settings.commit_interval_ms,
+                                      checkpoint_every_s=settings.checkpoint_every_s)
         except BaseException:
             store.close()
             raise

@@ -10,6 +10,7 @@ stores what is queued and closes the store. See docs/api.md.
 
 from __future__ import annotations
 
+import gc
 from typing import Annotated, Optional
 
 import typer
@@ -43,6 +44,10 @@ def serve(
                             log_level="warning", access_log=settings.access_log, lifespan="on",
                             timeout_graceful_shutdown=10)
     server = uvicorn.Server(config)
+    # What is loaded now (modules, the model, the router's reps, the ids the intake remembers)
+    # lives as long as the server: out of the collector's sight, a full collection stays short.
+    gc.collect()
+    gc.freeze()
     try:
         server.run()
     finally:

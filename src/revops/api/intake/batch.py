@@ -170,15 +170,17 @@ class GroupCommit:
         frame = predict(desk.store, pd.DataFrame(records), factors=False)
         if frame is None:
             return scores
-        predicted = dict(zip(frame["lead_id"], frame["predicted_conversion"]))
+        # as score_lead blends one lead: the probability is reported, its percentile among the
+        # training leads is what the blend adds
+        predictions = {lead_id: (_number(p), _number(q)) for lead_id, p, q in
+                       zip(frame["lead_id"], frame["predicted_conversion"], frame["predicted_percentile"])}
         scoring = desk.model.scoring
         out = []
         for s in scores:
-            p = predicted.get(s.lead_id)
-            p = None if p is None or p != p else float(p)
-            combined = desk.blend.score(s.rules.score, p)
-            out.append(replace(s, score=combined, predicted_conversion=p, mql=combined >= scoring.mql_threshold,
-                               band=band_of(scoring.bands, combined)))
+            probability, percentile = predictions.get(s.lead_id, (None, None))
+            combined = desk.blend.score(s.rules.score, percentile)
+            out.append(replace(s, score=combined, predicted_conversion=probability,
+                               mql=combined >= scoring.mql_threshold, band=band_of(scoring.bands, combined)))
         return out
 
     def _events(self, lead_ids: list[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
@@ -321,6 +323,10 @@ class GroupCommit:
         for before in reversed(self.users_before):
             router.user_changed(before)
         self.desk.columns.forget_new()
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or value != value else float(value)
 
 
 def _joined(stored: dict[str, dict[str, list[dict[str, Any]]]],

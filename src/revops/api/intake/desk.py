@@ -33,9 +33,20 @@ class IntakeDesk:
         self.model_version = active_model_version(store)
         """The active predictive model when the server started (training needs the store,
         which the server holds: restart after `revops score train`)."""
+        if self.model_version is not None:
+            self._warm_up_predictions()
         self.reads_events = any(self.book.on(t) for t in EVENT_TABLES) or bool(
             self.book.lead_fields & {"last_activity_at", "days_since_last_activity"})
         self.mql = self._mql_criteria(model)
+
+    def _warm_up_predictions(self) -> None:
+        """Load the predictive model now: the first prediction reads and builds it (about half
+        a second), which the first lead should not wait for."""
+        import pandas as pd
+
+        from revops.engines.scoring.combined import predict
+
+        predict(self.store, pd.DataFrame([{"lead_id": "warm-up"}]), factors=False)
 
     @staticmethod
     def _mql_criteria(model: Any) -> Any:

@@ -31,6 +31,7 @@ from typing import Any
 
 from revops.api.intake.answers import Answer, Rejection, Unavailable
 from revops.api.intake.batch import GroupCommit, LeadRequest, UserRequest
+from revops.api.intake.checkpoints import CheckpointKeeper
 from revops.api.intake.desk import IntakeDesk
 from revops.engines.routing.audit import store_lock
 from revops.store.store import utcnow
@@ -62,8 +63,11 @@ class _Waiter:
 
 class LeadIntake:
     def __init__(self, desk: IntakeDesk, *, max_batch: int = 512, max_pending: int = 20_000,
-                 commit_interval_ms: float = 20.0, clock: Callable[[], datetime] = utcnow) -> None:
+                 commit_interval_ms: float = 20.0, checkpoint_every_s: float = 5.0,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.desk = desk
+        self.checkpoint_every_s = checkpoint_every_s
+        self.checkpoints: CheckpointKeeper | None = None
         self.commit_interval = commit_interval_ms / 1000.0
         self.clock = clock
         """The time a batch is taken at (naive UTC): received_at, decided_at, assigned_at."""
@@ -78,6 +82,8 @@ class LeadIntake:
     def start(cls, store: Any, model: Any, *, clock: Callable[[], datetime] = utcnow, **options: Any) -> LeadIntake:
         """Build the desk from the store (reps, caps, what was taken before) and start the writer."""
         intake = cls(IntakeDesk(store, model, clock()), clock=clock, **options)
+        if intake.checkpoint_every_s > 0:
+            intake.checkpoints = CheckpointKeeper(store, intake.checkpoint_every_s)
         intake._thread.start()
         return intake
 
@@ -114,11 +120,13 @@ class LeadIntake:
         return self._queue.qsize()
 
     def close(self) -> None:
-        """Store what is waiting, then stop the writer."""
+        """Store what is waiting, then stop the writer (closing the store checkpoints it)."""
         if not self._closed:
             self._closed = True
             self._queue.put(_STOP)
             self._thread.join()
+            if self.checkpoints is not None:
+                self.checkpoints.stop()
 
     # -- the writer -----------------------------------------------------------------------
     def _run(self) -> None:
