@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/revops --db $(DB) demo --scale small
-	$(BIN)/revops --db $(DB) tables
 	$(BIN)/revops --db $(DB) status
+	$(BIN)/revops --db $(DB) metrics won_amount win_rate avg_deal_size sales_cycle_days open_pipeline \
+		weighted_pipeline mql_count mql_to_sql_rate speed_to_lead_minutes mrr arr nrr grr
+	$(BIN)/revops --db $(DB) metrics win_rate won_amount pipeline_created --by segment --period year
 
 # The postgres tests start a throwaway PostgreSQL server from Debian's postgresql package
 # (binaries in /usr/lib/postgresql/*/bin). Installed once, as root (CI); elsewhere they skip.

@@ -91,6 +91,9 @@ def metrics(
         formats = {m["name"]: m["format"] for m in engine.list_metrics(model)}
         for r in rows:
             r["value"] = format_value(r["value"], formats.get(r["metric"], "number"))
+            for dim in (by or "").split(","):
+                if dim.strip() and r.get(dim.strip()) is None:
+                    r[dim.strip()] = "(none)"  # records with no value for the dimension
         title = "as of " + as_of if as_of else None
         emit(rows, fmt, title=title)
         return
