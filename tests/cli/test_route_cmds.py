@@ -108,7 +108,7 @@ def test_replay_reports_both_models(db, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--replay", "--from", "2026-05-01", "--to", "2026-05-31"], "--replay needs --model"),
     (["--fallbacks", "--input", "x.csv"], "cannot be combined"),
-    (["--at", "next tuesday"], "is not a date and time"),
+    (["--at", "next tuesday"], "not a date and time"),
 ])
 def test_usage_mistakes_exit_2_with_what_to_do(db, args, message):
     out = run_cli("--db", db, "route", *args)

@@ -11,12 +11,13 @@ and try a routing change on past leads before it goes live.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
+from revops.moments import parse_moment
 from revops.cli.context import AppContext, app_context
 from revops.cli.output import FormatOption, OutputFormat, emit, stderr
 from revops.errors import RevopsError, StoreError
@@ -287,16 +288,10 @@ class _open:
 
 
 def _moment(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(timezone.utc).replace(tzinfo=None)
     try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise typer.BadParameter(f"--at {text!r} is not a date and time; write e.g. 2026-05-15T14:30 "
-                                 "(UTC) or 2026-05-15T10:30-04:00") from None
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
+        return parse_moment(text)
+    except RevopsError as exc:  # a malformed option is a usage error here (exit 2)
+        raise typer.BadParameter(f"{exc}; e.g. 2026-05-15T14:30 (UTC): not a date and time") from None
 
 
 def _day(text: str, flag: str) -> date:

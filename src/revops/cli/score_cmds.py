@@ -9,12 +9,13 @@ the calibration report and one lead's explanation.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
+from revops.moments import parse_moment
 from revops.cli.context import app_context
 from revops.cli.output import FormatOption, OutputFormat, emit, stderr
 from revops.errors import StoreError
@@ -257,20 +258,3 @@ def calibration(
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.1%}"
-
-
-def parse_moment(text: str | None) -> datetime:
-    """--at: now when empty; a date is its midnight UTC; an offset converts to UTC. Naive UTC."""
-    if text is None or text.strip().lower() in ("", "now"):
-        return datetime.now(timezone.utc).replace(tzinfo=None)
-    raw = text.strip()
-    try:
-        if len(raw) == 10:
-            return datetime.combine(date.fromisoformat(raw), time())
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "T", 1))
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a date or date-time; write YYYY-MM-DD, YYYY-MM-DDTHH:MM (UTC) "
-                                 "or YYYY-MM-DDTHH:MM+02:00", param_hint="--at") from None
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value

@@ -106,6 +106,16 @@ def filtered(ctx: MetricContext, metric: str, fact: Fact, q: MetricQuery, date_c
     return t
 
 
+def counted_rows(ctx: MetricContext, metric: Any, q: MetricQuery) -> tuple[ir.Table, list[Any]]:
+    """The rows a fact-based metric counts (the query's filters and its own condition
+    applied) and the keys to group them by."""
+    assert metric.fact is not None
+    t = filtered(ctx, metric.name, metric.fact, q, metric.date)
+    if metric.where is not None:
+        t = t.filter(metric.where(t).fill_null(False))
+    return t, _group(ctx, t, q, metric.date)
+
+
 def _group(ctx: MetricContext, t: ir.Table, q: MetricQuery, date_column: str | None) -> list[Any]:
     keys: list[Any] = []
     if q.period:
@@ -129,11 +139,7 @@ class AggregateMetric(Metric):
     dated_by_request: bool = True
 
     def expression(self, ctx: MetricContext, q: MetricQuery) -> ir.Table:
-        assert self.fact is not None
-        t = filtered(ctx, self.name, self.fact, q, self.date)
-        if self.where is not None:
-            t = t.filter(self.where(t).fill_null(False))
-        keys = _group(ctx, t, q, self.date)
+        t, keys = counted_rows(ctx, self, q)
         aggs = self.aggregates(t)
         agg = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
         return agg.select(*q.keys(), value=self.value(agg).cast("float64"))
@@ -261,11 +267,7 @@ class RowMetric(Metric):
     returns a frame indexed by the keys with a ``value`` column."""
 
     def expression(self, ctx: MetricContext, q: MetricQuery) -> ir.Table:
-        assert self.fact is not None
-        t = filtered(ctx, self.name, self.fact, q, self.date)
-        if self.where is not None:
-            t = t.filter(self.where(t).fill_null(False))
-        keys = _group(ctx, t, q, self.date)
+        t, keys = counted_rows(ctx, self, q)
         return t.select(*keys, *self.columns)
 
     def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:

@@ -9,7 +9,7 @@ Both run as one query on the backend and return an Arrow table.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime
 from typing import Any
 
 import ibis
@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from revops.engines.sla.clocks import STATES, ClockRequest, policies, sla_clocks
 from revops.engines.sla.events import Tables
+from revops import moments
 from revops.errors import SlaError
 
 QUEUE_COLUMNS: tuple[str, ...] = (
@@ -26,26 +27,8 @@ QUEUE_COLUMNS: tuple[str, ...] = (
 
 
 def parse_moment(text: str | datetime | date | None) -> datetime:
-    """``--at``: now when empty; a date is its midnight (00:00 UTC); an ISO date-time with
-    an offset or Z is turned into UTC, one without is UTC already. Returned naive, in UTC."""
-    if text is None or (isinstance(text, str) and text.strip().lower() in ("", "now")):
-        return datetime.now(timezone.utc).replace(tzinfo=None)
-    if isinstance(text, datetime):
-        value = text
-    elif isinstance(text, date):
-        return datetime.combine(text, time())
-    else:
-        raw = text.strip()
-        try:
-            if len(raw) == 10:
-                return datetime.combine(date.fromisoformat(raw), time())
-            value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "T", 1))
-        except ValueError:
-            raise SlaError(f"--at {text!r} is not a date or date-time; write YYYY-MM-DD, "
-                           "YYYY-MM-DDTHH:MM (UTC) or YYYY-MM-DDTHH:MM+02:00") from None
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value
+    """``--at`` (see :mod:`revops.moments`); a moment that cannot be read is an SlaError."""
+    return moments.parse_moment(text, error=SlaError)
 
 
 def parse_day(text: str | date | None, option: str) -> date | None:
