@@ -39,7 +39,9 @@ def create_app(settings: ApiSettings | None = None, *, services: ApiServices | N
         finally:
             opened.close()
 
-    app = FastAPI(title="revops", version=__version__, lifespan=lifespan,
+    # No /docs or /redoc pages: FastAPI serves them with scripts from a CDN, and revops serves
+    # nothing from a CDN; /openapi.json is the document.
+    app = FastAPI(title="revops", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="The open-source Revenue Operations engine: real-time lead intake and the "
                               "revenue data behind it. /v1 needs `Authorization: Bearer <token>` when the "
                               "server has REVOPS_API_TOKEN set.")

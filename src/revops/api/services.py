@@ -66,7 +66,8 @@ class ApiServices:
             intake = LeadIntake.start(store, model, clock=clock, max_batch=settings.max_batch,
                                       max_pending=settings.max_pending,
                                       commit_interval_ms=settings.commit_interval_ms,
-                                      checkpoint_every_s=settings.checkpoint_every_s)
+                                      idle_checkpoint_ms=settings.idle_checkpoint_ms,
+                                      log_backstop=settings.log_backstop)
         except BaseException:
             store.close()
             raise

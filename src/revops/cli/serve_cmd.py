@@ -17,6 +17,7 @@ import typer
 
 from revops.cli.context import app_context
 from revops.cli.output import stderr
+from revops.errors import RevopsError
 
 
 def register(app: typer.Typer) -> None:
@@ -37,6 +38,10 @@ def serve(
     app = app_context(ctx)
     settings = ApiSettings.from_env(db=app.db, model_path=app.model_path, host=host, port=port)
     services = ApiServices.open(settings)  # a locked store or a bad model is reported here, before listening
+    if not services.intake.desk.router.state.reps:
+        stderr.print(f"[yellow]warning:[/] no users in {settings.db}: every lead will go to a queue or to nurture; "
+                     "load them with `revops ingest users FILE` (with the server stopped)", highlight=False,
+                     soft_wrap=True)
     token = "token required (REVOPS_API_TOKEN)" if settings.token else "no token (set REVOPS_API_TOKEN to require one)"
     stderr.print(f"revops serving {settings.db} on {settings.base_url} ({token}); "
                  f"model {settings.model_path or 'built-in default'}; Ctrl-C stops", highlight=False, soft_wrap=True)
@@ -50,6 +55,12 @@ def serve(
     gc.freeze()
     try:
         server.run()
+    except SystemExit:
+        if server.started:
+            raise
+        raise RevopsError(f"cannot listen on {settings.host}:{settings.port} (in use, or not an address of this "
+                          "machine); pick another with --port or --host") from None
     finally:
-        if not server.started:  # the port was taken: the lifespan never ran, close here
+        if not server.started:  # the port was taken: the server never served, close here
             services.close()
+        gc.unfreeze()

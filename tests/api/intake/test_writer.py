@@ -40,3 +40,25 @@ def test_a_closed_intake_refuses_new_leads(org_db, default_model):
         intake.close()
         with pytest.raises(Unavailable, match="shutting down"):
             intake.submit_lead({"lead_id": "late"})
+
+
+def test_the_log_is_folded_into_the_store_file_once_the_intake_is_idle(org_db, default_model):
+    import time
+    from pathlib import Path
+
+    wal = Path(str(org_db) + ".wal")
+    with Store(org_db) as store:
+        intake = LeadIntake.start(store, default_model, idle_checkpoint_ms=100)
+        try:
+            for i in range(20):
+                intake.submit_lead({"lead_id": f"L{i}", "company_size": 100}).result(30)
+            assert wal.exists() and wal.stat().st_size > 0  # committed, in the log
+            deadline = time.monotonic() + 10
+            while intake.stats.checkpoints == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert intake.stats.checkpoints == 1
+            assert not wal.exists() or wal.stat().st_size == 0  # folded into the file
+            time.sleep(0.3)
+            assert intake.stats.checkpoints == 1  # nothing new: no second checkpoint
+        finally:
+            intake.close()

@@ -33,7 +33,7 @@ from revops.api.intake.desk import IntakeDesk
 from revops.api.intake.records import ARROW_TYPES, ValueMismatch, merge
 from revops.engines.routing.audit import audit_table
 from revops.engines.routing.decision import RoutingDecision
-from revops.engines.scoring.combined import LeadScore, band_of, score_lead
+from revops.engines.scoring.combined import CONTRACT_GROUPS, LeadScore, band_of, score_lead
 from revops.engines.scoring.rules import EVENT_TABLES
 from revops.store import schema
 
@@ -117,7 +117,7 @@ class GroupCommit:
         stored_events = self._events([lead_id for lead_id in sent if lead_id in memory.with_events])
         self._store_events(sent)  # before predicting: the predictive model reads events from the store
         scores = self._scores([record for _, record in leads], _joined(stored_events, sent))
-        placed = [self._place(r, record, score) for (r, record), score in zip(leads, scores)]
+        placed = [self._place(record, score) for (_, record), score in zip(leads, scores)]
         dues = desk.clock.due([record for _, record in leads], [d is not None and d.assigned_kind == "user"
                                                                 for d in placed], self.now)
         for (r, record), score, decision, (sla, due) in zip(leads, scores, placed, dues):
@@ -129,7 +129,8 @@ class GroupCommit:
         cur = self.desk.store.con.execute("SELECT * FROM leads WHERE lead_id IN (SELECT unnest(?::VARCHAR[]))",
                                           [lead_ids])
         names = [d[0] for d in cur.description]
-        return {row[0]: dict(zip(names, row)) for row in cur.fetchall()}
+        rows = [dict(zip(names, row)) for row in cur.fetchall()]
+        return {r["lead_id"]: r for r in rows}
 
     def _sent_events(self, r: LeadRequest) -> dict[str, list[dict[str, Any]]]:
         """The events sent with a lead as rows of their tables: lead_id set, ids and times filled in."""
@@ -196,14 +197,14 @@ class GroupCommit:
                 out.setdefault(event["lead_id"], {}).setdefault(table, []).append(event)
         return out
 
-    def _place(self, r: LeadRequest, record: dict[str, Any], score: LeadScore) -> RoutingDecision | None:
-        """Score parts and lifecycle on the record; route it if nobody owns it."""
+    def _place(self, record: dict[str, Any], score: LeadScore) -> RoutingDecision | None:
+        """Score parts and lifecycle on the record; route it if nobody owns it. Every group's
+        points are on the record as ``<group>_score`` for conditions to read; leads keeps fit,
+        intent and engagement."""
         record["score"] = score.score
-        for group in ("fit", "intent", "engagement"):
-            record[f"{group}_score"] = score.group_points(group)
         record["predicted_conversion"] = score.predicted_conversion
-        for g in self.desk.book.groups:
-            record.setdefault(f"{g.key}_score", score.group_points(g.key))
+        for group in dict.fromkeys([*CONTRACT_GROUPS, *(g.key for g in self.desk.book.groups)]):
+            record[f"{group}_score"] = score.group_points(group)
         if record.get("status") == "new" and self.desk.mql.matches(record, self.now):
             record["status"] = "mql"
             if record.get("mql_at") is None:
@@ -236,8 +237,9 @@ class GroupCommit:
             routed = {"assigned_to": owner, "assigned_kind": "kept",
                       "team": self.desk.router.state.team_name(rep.team) if rep is not None else None,
                       "path": [], "reason": why, "decision_id": None}
-        answer = Answer(lead_id, encode_answer({"lead_id": lead_id, "score": score.score, **body, **routed, "sla": sla,
-                                         "sla_due_at": due, "received_at": self.now, "ignored": r.ignored}))
+        answer = Answer(lead_id, encode_answer({"lead_id": lead_id, "score": score.score, **body, **routed,
+                                                "sla": sla, "sla_due_at": due, "received_at": self.now,
+                                                "ignored": r.ignored}))
         self.answers[lead_id] = answer
         self.lead_rows.append(record)
         self.taken.append((lead_id, r.key))

@@ -58,14 +58,13 @@ EVENT_TABLES: dict[str, str] = {"touches": "touch_id", "activities": "activity_i
 
 def _field(f: schema.Field, *, optional: bool = False) -> tuple[Any, Any]:
     py = _PY_TYPES[f.type]
-    if f.type in ("integer", "number"):
-        py = Annotated[py, BeforeValidator(_no_bool)]
-    extra: dict[str, Any] = {}
     if f.name == "company_size":
-        extra["ge"] = 0
+        py = Annotated[py, Field(ge=0), BeforeValidator(_no_bool)]
+    elif f.type in ("integer", "number"):
+        py = Annotated[py, BeforeValidator(_no_bool)]
     if f.required and not optional:
         return (py, Field(..., min_length=1, max_length=200, description=f.description or None))
-    return (py | None, Field(None, description=f.description or None, **extra))
+    return (py | None, Field(None, description=f.description or None))
 
 
 def _naive_utc(value: Any) -> Any:
