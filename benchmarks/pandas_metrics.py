@@ -248,16 +248,17 @@ def deal_metrics(t: dict[str, pd.DataFrame], model: Any, today: date,
 
 
 # -- leads ----------------------------------------------------------------------------------------
+def minute(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
 def business_minutes(start: pd.Series, stop: pd.Series, company: Any) -> np.ndarray:
     """Working minutes of the company between two naive-UTC instants: both turned into local
     time, then a running count of working minutes per calendar day (business hours on
     business days, holidays off) is read at each end."""
     def local(s: pd.Series) -> pd.Series:
         return pd.to_datetime(s).dt.tz_localize("UTC").dt.tz_convert(company.timezone).dt.tz_localize(None)
-
-    def minute(hhmm: str) -> int:
-        h, m = hhmm.split(":")
-        return int(h) * 60 + int(m)
 
     a, b = local(start), local(stop)
     if a.empty:
@@ -314,10 +315,14 @@ def lead_metrics(t: dict[str, pd.DataFrame], model: Any, today: date,
     end_of_day = pd.Timestamp(today + timedelta(days=1))
     contacted = mqls.first_contacted_at.notna()
     stop = mqls.first_contacted_at.where(contacted, end_of_day)
-    if sla.unit == "business_hours":
-        waited, allowed = business_minutes(mqls.mql_at, stop, model.company), sla.duration * 60
+    if sla.unit in ("business_hours", "business_days"):
+        bh = model.company.business_hours
+        day = minute(bh.end) - minute(bh.start)
+        waited = business_minutes(mqls.mql_at, stop, model.company)
+        allowed = sla.duration * (60 if sla.unit == "business_hours" else day)
     else:
-        raise NotImplementedError(f"SLA unit {sla.unit}")  # the default model's SLA is in business hours
+        waited = ((pd.to_datetime(stop) - pd.to_datetime(mqls.mql_at)) / pd.Timedelta(minutes=1)).to_numpy()
+        allowed = sla.duration * {"minutes": 1, "hours": 60, "days": 1440}[sla.unit]
     breached = waited > allowed
     m = mqls.assign(breached=breached, decided=contacted.to_numpy() | breached)
     g = grouped(m[m.decided], dims)
@@ -404,7 +409,8 @@ def rep_quota(t: dict[str, pd.DataFrame], model: Any, today: date) -> pd.DataFra
     fiscal quarter, from the quarter of the first deal close date to that of the last (or of
     today): annual quota x 3 / 12 x the share of the quarter's days the rep was active."""
     if model.targets.quotas:
-        raise NotImplementedError("targets.quotas: this baseline handles reps' annual quotas only")
+        raise ValueError("targets.quotas: this baseline covers reps' annual quotas (users.quota) only; "
+                         "the benchmark runs the default model, which sets none")
     fm = model.company.fiscal_year_start_month
     o = t["opportunities"]
     start = min(o.close_date.min().date(), today)

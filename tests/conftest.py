@@ -20,6 +20,22 @@ def store(tmp_path: Path):
 
 
 @pytest.fixture
+def gtm(tmp_path: Path):
+    """gtm(table=[rows], ...) -> a store holding exactly those rows (custom columns added)."""
+    from tests.gtm import store_with
+
+    stores: list[Store] = []
+
+    def build(**tables):
+        stores.append(store_with(tmp_path / f"gtm{len(stores)}.duckdb", **tables))
+        return stores[-1]
+
+    yield build
+    for s in stores:
+        s.close()
+
+
+@pytest.fixture
 def write(tmp_path: Path):
     """write(name, text or bytes) -> path of a file in the test's folder."""
 

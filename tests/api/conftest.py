@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pyarrow as pa
 import pytest
 import uvicorn
 
@@ -30,7 +29,7 @@ from revops.api import ApiSettings, create_app
 from revops.api.services import ApiServices
 from revops.model import load_model
 from revops.model.schema import RevenueModel
-from revops.store import Store, schema
+from revops.store import Store
 
 TUESDAY_11AM_NY = datetime(2026, 5, 12, 15, 0)
 
@@ -55,13 +54,7 @@ ORG_TEAMS = [{"team_id": "team_na_ent", "name": "NA Enterprise", "manager_id": "
 ORG_TERRITORIES = [{"territory_id": "t_na_ent", "name": "NA Enterprise", "region": "NA", "segment": "enterprise",
                     "countries": "US,CA", "owner_id": "mgr_na", "team_id": "team_na_ent"}]
 
-
-def rows_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
-    types = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
-             "date": pa.date32(), "timestamp": pa.timestamp("us")}
-    fields = {f.name: types[f.type] for f in schema.table(table).fields}
-    names = list(dict.fromkeys(k for r in rows for k in r))
-    return pa.table({n: pa.array([r.get(n) for r in rows], fields.get(n)) for n in names})
+from tests.gtm import rows_table  # noqa: E402
 
 
 def build_store(path: Path, **tables: list[dict[str, Any]]) -> Path:

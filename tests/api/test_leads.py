@@ -5,7 +5,8 @@ the default model (see ``hot_smb_lead`` in conftest) at Tuesday 11:00 New York."
 from __future__ import annotations
 
 from revops.store import Store
-from tests.api.conftest import hot_smb_lead, rows_table, serving, stored
+from tests.api.conftest import hot_smb_lead, serving, stored
+from tests.gtm import rows_table
 
 SMB_PATH = ["new_lead", "high_score", "mid_score", "low_score", "smb"]
 

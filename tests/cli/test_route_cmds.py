@@ -10,7 +10,8 @@ import pytest
 
 from revops.store import Store
 from tests.conftest import run_cli
-from tests.engines.routing.conftest import ORG_TEAMS, ORG_TERRITORIES, ORG_USERS, rows_table
+from tests.engines.routing.conftest import ORG_TEAMS, ORG_TERRITORIES, ORG_USERS
+from tests.gtm import rows_table
 
 AT = "2026-05-12T15:00"  # Tuesday 11:00 in New York
 

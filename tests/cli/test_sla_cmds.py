@@ -14,7 +14,7 @@ import pytest
 
 from revops.store import Store
 from tests.conftest import run_cli
-from tests.engines.metrics.conftest import rows_table
+from tests.gtm import rows_table
 
 T = datetime
 CONTRACT = {"sla", "record_id", "owner_id", "started_at", "due_at", "state"}

@@ -7,54 +7,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-import pyarrow as pa
-import pytest
-
 from revops.model import load_model
-from revops.store import Store, schema
-
-
-def rows_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
-    """Rows as an Arrow table typed by the canonical schema (custom columns as given)."""
-    types = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
-             "date": pa.date32(), "timestamp": pa.timestamp("us")}
-    fields = {f.name: types[f.type] for f in schema.table(table).fields}
-    names = list(dict.fromkeys(k for r in rows for k in r))
-    arrays = {}
-    for n in names:
-        values = [r.get(n) for r in rows]
-        arrays[n] = pa.array(values, fields[n]) if n in fields else pa.array(values)
-    return pa.table(arrays)
-
-
-@pytest.fixture
-def gtm(tmp_path) -> Callable[..., Store]:
-    """gtm(table=[rows], ...) -> a store holding exactly those rows (custom columns added)."""
-    stores: list[Store] = []
-
-    def build(**tables: list[dict[str, Any]]) -> Store:
-        s = Store(tmp_path / f"gtm{len(stores)}.duckdb")
-        stores.append(s)
-        for name, rows in tables.items():
-            if not rows:
-                continue
-            data = rows_table(name, rows)
-            existing = s.columns(name)
-            for col in data.column_names:
-                if col not in existing:
-                    sql_type = {"int64": "BIGINT", "double": "DOUBLE", "bool": "BOOLEAN",
-                                "date32[day]": "DATE"}.get(str(data.schema.field(col).type), "VARCHAR")
-                    s.con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{col}" {sql_type}')
-            s.append(name, data)
-        return s
-
-    yield build
-    for s in stores:
-        s.close()
+from revops.store import Store
 
 
 def metric_values(store: Store, names: str | list[str], *, model: Any = None, today: date | None = None,

@@ -7,17 +7,14 @@ Times are naive UTC, as the store keeps them. TUESDAY_11AM_NY is 2026-05-12 15:0
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import pyarrow as pa
 import pytest
 
 from revops.engines.routing.router import Router
 from revops.engines.routing.state import RoutingState
 from revops.model import load_model
-from revops.store import Store, schema
 
 TUESDAY_11AM_NY = datetime(2026, 5, 12, 15, 0)
 
@@ -95,27 +92,3 @@ def pool_model(model: Any, **node: Any) -> Any:
 
 
 # -- stores built from rows -------------------------------------------------------------------
-def rows_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
-    types = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
-             "date": pa.date32(), "timestamp": pa.timestamp("us")}
-    fields = {f.name: types[f.type] for f in schema.table(table).fields}
-    names = list(dict.fromkeys(k for r in rows for k in r))
-    return pa.table({n: pa.array([r.get(n) for r in rows], fields.get(n)) for n in names})
-
-
-@pytest.fixture
-def gtm(tmp_path) -> Callable[..., Store]:
-    """gtm(users=[...], leads=[...], ...) -> a store holding exactly those rows."""
-    stores: list[Store] = []
-
-    def build(**tables: list[dict[str, Any]]) -> Store:
-        s = Store(tmp_path / f"gtm{len(stores)}.duckdb")
-        stores.append(s)
-        for name, rows in tables.items():
-            if rows:
-                s.append(name, rows_table(name, rows))
-        return s
-
-    yield build
-    for s in stores:
-        s.close()

@@ -118,7 +118,7 @@ def test_a_lead_assigned_by_someone_else_meanwhile_is_not_overwritten(gtm, model
 
 
 def _rows(rows):
-    from tests.engines.routing.conftest import rows_table
+    from tests.gtm import rows_table
 
     return rows_table("leads", rows)
 

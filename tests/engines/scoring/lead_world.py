@@ -12,23 +12,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 from ruamel.yaml import YAML
 
 from revops.model import load_model
-from revops.store import Store, schema
+from revops.store import Store
 
 NOW = datetime(2026, 6, 30, 12, 0)
 _ids = itertools.count(1)
-_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(),
-          "date": pa.date32(), "timestamp": pa.timestamp("us")}
 
-
-def rows_table(table: str, rows: list[dict[str, Any]]) -> pa.Table:
-    """Rows as an Arrow table typed by the canonical schema."""
-    fields = {f.name: _TYPES[f.type] for f in schema.table(table).fields}
-    names = list(dict.fromkeys(k for r in rows for k in r))
-    return pa.table({n: pa.array([r.get(n) for r in rows], fields.get(n)) for n in names})
+from tests.gtm import rows_table  # noqa: E402
 
 
 def lead_store(folder: Path, **tables: list[dict[str, Any]]) -> Store:

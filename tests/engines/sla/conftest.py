@@ -17,27 +17,14 @@ from revops.engines.sla import clock_request, status
 from revops.model import load_model
 from revops.model.sections.slas import SlaPolicy
 from revops.store import Store
-from tests.engines.metrics.conftest import rows_table
 
 T = datetime
 
 
 @pytest.fixture
-def crm(tmp_path) -> Callable[..., Store]:
+def crm(gtm) -> Callable[..., Store]:
     """crm(table=[rows], ...) -> a store holding exactly those rows."""
-    stores: list[Store] = []
-
-    def build(**tables: list[dict[str, Any]]) -> Store:
-        s = Store(tmp_path / f"crm{len(stores)}.duckdb")
-        stores.append(s)
-        for name, rows in tables.items():
-            if rows:
-                s.append(name, rows_table(name, rows))
-        return s
-
-    yield build
-    for s in stores:
-        s.close()
+    return gtm
 
 
 def sla(key: str = "first_touch", start: str = "lead.mql_at", stop: str = "lead.first_contacted_at",

@@ -88,11 +88,7 @@ def _share_queries(ctx: MetricContext, q: MetricQuery, asked: list[Metric]) -> N
         if isinstance(m, AggregateMetric) and m.shares_with is not None:
             groups.setdefault(m.shares_with, []).append(m)
         else:  # a derived metric: its inputs may share queries
-            for c in getattr(m, "components", ()):
-                try:
-                    todo.append(get(ctx.model, c))
-                except MetricError:
-                    pass  # an input only the metric itself knows
+            todo += m.input_metrics(ctx)
     for group in groups.values():
         if len(group) < 2:
             continue

@@ -18,6 +18,7 @@ dimension, and ``value``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -52,7 +53,7 @@ class MetricQuery:
 
 
 @dataclass(frozen=True)
-class Metric:
+class Metric(ABC):
     name: str
     description: str
     unit: Unit
@@ -65,14 +66,19 @@ class Metric:
     empty_value: float | None = None
     """The value where nothing happened: 0 for counts and sums, None (null) otherwise."""
 
+    @abstractmethod
     def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
-        raise NotImplementedError
+        """The metric for ``q``: [period], one column per dimension, ``value``."""
 
+    @abstractmethod
     def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
         """(label, SQL) for every query the metric runs on the backend in use."""
-        raise NotImplementedError
 
     def inputs(self) -> list[str]:
+        return []
+
+    def input_metrics(self, ctx: MetricContext) -> list[Metric]:
+        """The metrics this one is computed from (their queries may be shared)."""
         return []
 
     def for_model(self, model: Any) -> Metric:
@@ -224,6 +230,11 @@ class DerivedMetric(Metric):
 
     def inputs(self) -> list[str]:
         return list(self.components)
+
+    def input_metrics(self, ctx: MetricContext) -> list[Metric]:
+        from revops.engines.metrics.registry import get
+
+        return [get(ctx.model, name) for name in self.components]
 
     def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
         from revops.engines.metrics.registry import get

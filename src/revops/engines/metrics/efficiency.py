@@ -319,6 +319,9 @@ class EfficiencyMetric(DerivedMetric):
     def inputs(self) -> list[str]:
         return list(self.components) + [f"{name} (period before)" for name in self.prior]
 
+    def input_metrics(self, ctx: MetricContext) -> list[Metric]:
+        return [_component(ctx, name) for name in dict.fromkeys((*self.components, *self.prior))]
+
     def for_model(self, model: Any) -> Metric:
         return replace(self, definition=self.describe(model)) if self.describe else self
 

@@ -8,6 +8,7 @@ language's compiled per-record path; pools are filtered once per version of the 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from revops.model.expressions import parse
 _DYNAMIC_USER_FIELDS = frozenset({"open_leads", "open_opportunities"})
 
 
-class Node:
+class Node(ABC):
     __slots__ = ("key", "type", "label", "else_key", "else_node", "handoff")
 
     def __init__(self, spec: Any) -> None:
@@ -34,8 +35,9 @@ class Node:
         if self.else_key:
             self.else_node = nodes[self.else_key]
 
+    @abstractmethod
     def visit(self, lead: dict, at: datetime, d: RoutingDecision, state: RoutingState) -> Node | None:
-        raise NotImplementedError
+        """Record this node's step in ``d``; the next node, or None when the walk ends here."""
 
     def _fail(self, d: RoutingDecision, tested: dict, outcome: str,
               candidates: list[Candidate] | None = None) -> Node | None:
