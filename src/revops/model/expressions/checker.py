@@ -7,13 +7,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Literal as Kind
 
 from revops.store.schema import FieldType
 
 from . import nodes as n
 from .functions import FUNCTIONS, ParamKind
+from .values import type_name
 
 NUMERIC = frozenset({"integer", "number"})
 TEMPORAL = frozenset({"date", "timestamp"})
@@ -43,21 +43,11 @@ def common_type(types: Iterable[FieldType | None]) -> FieldType | None:
 
 
 def literal_type(value: object) -> FieldType | None:
+    """The language's type of a literal; None for null (and for nothing the language has)."""
     if value is None:
         return None
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, datetime):
-        return "timestamp"
-    if isinstance(value, date):
-        return "date"
-    return None
+    name = type_name(value)
+    return name if name in ("boolean", "integer", "number", "string", "timestamp", "date") else None  # type: ignore[return-value]
 
 
 _KIND_ACCEPTS: dict[ParamKind, frozenset[str]] = {
