@@ -56,19 +56,20 @@ def families(model: Any) -> tuple[list[pandas_metrics.Family], list[str]]:
 
 def revops_suite(db: str, model: Any, fams: list[pandas_metrics.Family],
                  others: list[str]) -> tuple[dict[str, pd.DataFrame], dict[str, float]]:
-    """Every family's metrics, one ``compute`` call each; and the seconds each call took."""
-    from revops.engines.metrics import compute
+    """Every family's metrics, one ``compute`` call each in one ``MetricSession`` (the whole
+    scoreboard as one request, as a dashboard asks it); and the seconds each call took."""
+    from revops.engines.metrics import MetricSession
     from revops.store import Store
 
     out: dict[str, pd.DataFrame] = {}
     seconds: dict[str, float] = {}
-    with Store(db, read_only=True) as store:
+    with Store(db, read_only=True) as store, MetricSession(store.ibis, model, today=TODAY) as session:
         for f in fams:
-            seconds[f.name], out[f.name] = timed(compute, store.ibis, model, list(f.metrics), by=list(f.dims),
-                                                 period="quarter", today=TODAY)
+            seconds[f.name], out[f.name] = timed(session.compute, list(f.metrics), by=list(f.dims),
+                                                 period="quarter")
         if others:
             seconds["not cross-checked"], out["not cross-checked"] = timed(
-                compute, store.ibis, model, others, period="quarter", today=TODAY)
+                session.compute, others, period="quarter")
     return out, seconds
 
 

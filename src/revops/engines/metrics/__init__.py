@@ -4,6 +4,10 @@ explained back to its definition, on whichever Ibis backend holds the data.
     from revops.engines.metrics import compute
     compute(con, model, ["win_rate"], by=["source"], period="quarter")
 
+    with MetricSession(con, model) as session:   # many requests sharing facts and results
+        session.compute(["mrr", "nrr"], by=["segment"], period="quarter")
+        session.compute(["win_rate"], by=["source"])
+
 ``revops.metrics.compute`` wraps this for a store file; the CLI, API and dashboard all call it.
 """
 
@@ -15,15 +19,14 @@ from typing import Any
 
 import pandas as pd
 
-from revops.engines.metrics.catalogue import (AggregateMetric, Metric, MetricQuery,
-                                              compute_metric, compute_together)
+from revops.engines.metrics.catalogue import Metric, MetricQuery, compute_metric
 from revops.engines.metrics.context import MetricContext
 from revops.engines.metrics.periods import parse_date, parse_period
 from revops.engines.metrics.registry import catalogue, get
 from revops.errors import MetricError
 
-__all__ = ["Metric", "MetricContext", "MetricQuery", "catalogue", "compute", "explain", "get",
-           "list_metrics", "make_query"]
+__all__ = ["Metric", "MetricContext", "MetricQuery", "MetricSession", "catalogue", "compute", "explain",
+           "get", "list_metrics", "make_query"]
 
 
 def make_query(by: Iterable[str] | str | None = None, period: str | None = None,
@@ -47,37 +50,65 @@ def make_query(by: Iterable[str] | str | None = None, period: str | None = None,
     return q
 
 
+class MetricSession:
+    """Several metric requests about one store at one moment (a dashboard page, a report, the
+    whole scoreboard): facts worth materialising are built once for the session and every
+    result is computed once, whatever request asks for it. Use it as a context manager, or
+    ``close()`` it: that drops the materialised facts. Not for use across a change of the
+    data: open a new session after a write."""
+
+    def __init__(self, con: Any, model: Any, *, as_of: str | date | None = None,
+                 today: date | None = None, cache_facts: bool = True) -> None:
+        self.ctx = MetricContext(con, model, as_of=parse_date(as_of, "--as-of"), today=today,
+                                 cache_facts=cache_facts)
+
+    def __enter__(self) -> MetricSession:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.ctx.release()
+
+    def compute(self, names: Iterable[str] | str, *, by: Iterable[str] | str | None = None,
+                period: str | None = None, start: str | date | None = None, end: str | date | None = None,
+                where: str | None = None) -> pd.DataFrame:
+        """One row per metric, period and dimension value: metric, [period], dims..., value."""
+        ctx = self.ctx
+        names = [names] if isinstance(names, str) else list(names)
+        if not names:
+            raise MetricError("name at least one metric (`revops metrics --list` lists them)")
+        q = make_query(by, period, start, end, where)
+        metrics = [(name, get(ctx.model, name)) for name in names]
+        _share_queries(ctx, q, [m for _, m in metrics])
+        results = [(name, metric, compute_metric(ctx, metric, q)) for name, metric in metrics]
+        span = _period_span(ctx, q, [frame for _, _, frame in results])
+        frames = []
+        for name, metric, frame in results:
+            frame = _fill_periods(q, frame, metric.empty_value, span)
+            frame.insert(0, "metric", name)
+            frames.append(frame)
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return out[["metric", *q.keys(), "value"]]
+
+
 def compute(con: Any, model: Any, names: Iterable[str] | str, *, by: Iterable[str] | str | None = None,
             period: str | None = None, start: str | date | None = None, end: str | date | None = None,
             as_of: str | date | None = None, where: str | None = None,
             today: date | None = None) -> pd.DataFrame:
     """One row per metric, period and dimension value: metric, [period], dims..., value."""
     names = [names] if isinstance(names, str) else list(names)
-    if not names:
-        raise MetricError("name at least one metric (`revops metrics --list` lists them)")
-    q = make_query(by, period, start, end, where)
-    ctx = MetricContext(con, model, as_of=parse_date(as_of, "--as-of"), today=today,
-                        cache_facts=len(names) > 1)
-    metrics = [(name, get(model, name)) for name in names]
-    try:
-        _share_queries(ctx, q, [m for _, m in metrics])
-        results = [(name, metric, compute_metric(ctx, metric, q)) for name, metric in metrics]
-    finally:
-        ctx.release()
-    span = _period_span(ctx, q, [frame for _, _, frame in results])
-    frames = []
-    for name, metric, frame in results:
-        frame = _fill_periods(q, frame, metric.empty_value, span)
-        frame.insert(0, "metric", name)
-        frames.append(frame)
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return out[["metric", *q.keys(), "value"]]
+    # one metric reads each fact once: materialising it would only add a write
+    with MetricSession(con, model, as_of=as_of, today=today, cache_facts=len(names) > 1) as session:
+        return session.compute(names, by=by, period=period, start=start, end=end, where=where)
 
 
 def _share_queries(ctx: MetricContext, q: MetricQuery, asked: list[Metric]) -> None:
-    """Aggregate metrics asked (or feeding a derived metric asked) that share a fact and a
-    date are computed together, one query per group, into the request's results."""
-    groups: dict[Any, list[AggregateMetric]] = {}
+    """Metrics asked (or feeding a derived metric asked) that share a query (``shares_with``:
+    aggregates over one fact and date, recurring-revenue metrics over one window) are
+    computed together, one query per group, into the request's results."""
+    groups: dict[Any, list[Metric]] = {}
     seen: set[str] = set()
     todo = list(asked)
     while todo:
@@ -85,15 +116,15 @@ def _share_queries(ctx: MetricContext, q: MetricQuery, asked: list[Metric]) -> N
         if m.name in seen:
             continue
         seen.add(m.name)
-        if isinstance(m, AggregateMetric) and m.shares_with is not None:
-            groups.setdefault(m.shares_with, []).append(m)
+        if m.shares_with is not None:
+            groups.setdefault((type(m), m.shares_with), []).append(m)
         else:  # a derived metric: its inputs may share queries
             todo += m.input_metrics(ctx)
     for group in groups.values():
         if len(group) < 2:
             continue
         try:
-            together = compute_together(ctx, q, group)
+            together = type(group[0]).compute_together(ctx, q, group)
         except MetricError:
             continue  # an aggregate that cannot share a query is computed alone
         for name, frame in together.items():

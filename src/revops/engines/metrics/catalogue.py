@@ -1,15 +1,14 @@
 """The metric catalogue: every number revops reports, declared once.
 
 A metric has a name, a description, a unit and display format, which direction is good,
-and a definition in words. Three kinds compute it:
+and a definition in words. Two kinds compute it (and the recurring-revenue and quota
+modules add their own):
 
 - ``AggregateMetric``: one aggregation over a fact (count, sum, mean, ratio of sums…),
   bucketed by one of the fact's dates. One SQL query on the backend in use.
 - ``DerivedMetric``: a formula over other metrics' results, joined on period and
   dimensions (pipeline coverage = open pipeline / remaining quota). Each input is computed
   by its own metric; only the small joined result is combined here.
-- ``RowMetric``: rows projected on the backend, reduced in Python where SQL has no portable
-  way (business-hours durations, medians of them).
 
 ``compute`` returns a pandas DataFrame: the period column when asked for, one column per
 dimension, and ``value``.
@@ -85,6 +84,17 @@ class Metric(ABC):
         """The metric as ``model`` defines it (e.g. a definition quoting the model's targets)."""
         return self
 
+    @property
+    def shares_with(self) -> Any:
+        """Metrics of one kind with equal ``shares_with`` (not None) are computed together by
+        ``compute_together``, one query for all of them."""
+        return None
+
+    @classmethod
+    def compute_together(cls, ctx: MetricContext, q: MetricQuery, metrics: list[Metric]) -> dict[str, pd.DataFrame]:
+        """Results of ``metrics`` (all sharing with each other), by name; each as it is alone."""
+        return {m.name: m.compute(ctx, q) for m in metrics}
+
 
 def filtered(ctx: MetricContext, metric: str, fact: Fact, q: MetricQuery, date_column: str | None,
              extra: tuple[str, ...] = ()) -> ir.Table:
@@ -122,12 +132,20 @@ def counted_rows(ctx: MetricContext, metric: Any, q: MetricQuery) -> tuple[ir.Ta
     return t, _group(ctx, t, q, metric.date)
 
 
+def execute(ctx: MetricContext, expr: ir.Table, q: MetricQuery) -> pd.DataFrame:
+    """Run a query grouped by ``_group``'s keys: its period keys become their labels."""
+    frame = ctx.con.execute(expr)
+    if q.period and "period" in frame.columns:
+        frame["period"] = ctx.calendar.key_labels(frame["period"], q.period)
+    return frame
+
+
 def _group(ctx: MetricContext, t: ir.Table, q: MetricQuery, date_column: str | None) -> list[Any]:
     keys: list[Any] = []
     if q.period:
         if date_column is None:
             raise MetricError("this metric has no date to bucket by period")
-        keys.append(ctx.calendar.label_expr(t[date_column], q.period).name("period"))
+        keys.append(ctx.calendar.key_expr(t[date_column], q.period).name("period"))
     keys += [t[d] for d in q.by]
     return keys
 
@@ -151,7 +169,7 @@ class AggregateMetric(Metric):
         return agg.select(*q.keys(), value=self.value(agg).cast("float64"))
 
     def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
-        return ctx.con.execute(self.expression(ctx, q))
+        return execute(ctx, self.expression(ctx, q), q)
 
     def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
         return [(self.name, sql_text(ctx, self.expression(ctx, q)))]
@@ -160,6 +178,10 @@ class AggregateMetric(Metric):
     def shares_with(self) -> tuple[Any, ...] | None:
         """Aggregate metrics over the same fact and date are computed in one query."""
         return None if self.fact is None else (self.fact.name, self.fact.key, self.date)
+
+    @classmethod
+    def compute_together(cls, ctx: MetricContext, q: MetricQuery, metrics: list[Metric]) -> dict[str, pd.DataFrame]:
+        return compute_together(ctx, q, [m for m in metrics if isinstance(m, AggregateMetric)])
 
 
 def compute_together(ctx: MetricContext, q: MetricQuery,
@@ -181,7 +203,7 @@ def compute_together(ctx: MetricContext, q: MetricQuery,
     agg = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
     values = {f"__v{i}": m.value(_Columns(agg, f"__m{i}_")).cast("float64") for i, m in enumerate(metrics)}
     rows = [f"__m{i}_rows" for i in range(len(metrics))]
-    frame = ctx.con.execute(agg.select(*q.keys(), *rows, **values))
+    frame = execute(ctx, agg.select(*q.keys(), *rows, **values), q)
     out: dict[str, pd.DataFrame] = {}
     for i, m in enumerate(metrics):
         part = frame if not q.keys() else frame[frame[f"__m{i}_rows"] > 0]
@@ -260,55 +282,6 @@ class DerivedMetric(Metric):
         for name in self.components:
             out += get(ctx.model, name).sql(ctx, q)
         return out
-
-
-@dataclass(frozen=True)
-class RowMetric(Metric):
-    fact: Fact | None = None
-    date: str | None = None
-    where: Callable[[ir.Table], ir.BooleanValue] | None = None
-    columns: tuple[str, ...] = ()
-    reduce: Callable[[MetricContext, pd.DataFrame], float | None] = field(default=lambda ctx, df: None)
-    """Value of one group from its projected rows."""
-    prepare: Callable[[MetricContext, pd.DataFrame], pd.DataFrame] | None = None
-    """Work done once, vectorised, on all projected rows before they are grouped (e.g. a
-    business-minutes column), so ``reduce`` only summarises each group."""
-    reduce_groups: Callable[[MetricContext, pd.DataFrame, list[str]], pd.DataFrame] | None = None
-    """``reduce`` for every group at once (a pandas groupby), when it can be vectorised; it
-    returns a frame indexed by the keys with a ``value`` column."""
-
-    def expression(self, ctx: MetricContext, q: MetricQuery) -> ir.Table:
-        t, keys = counted_rows(ctx, self, q)
-        return t.select(*keys, *self.columns)
-
-    def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
-        assert self.fact is not None
-        # metrics reading the same rows the same way (a median and a p90) fetch them once
-        shared = ("rows", self.fact.name, self.fact.key, self.date, self.where, self.columns,
-                  self.prepare, q)
-        if shared not in ctx.results:
-            rows = ctx.con.execute(self.expression(ctx, q))
-            ctx.results[shared] = self.prepare(ctx, rows) if self.prepare is not None else rows
-        rows = ctx.results[shared]
-        keys = q.keys()
-        if not keys:
-            return pd.DataFrame({"value": [_float(self.reduce(ctx, rows))]})
-        if rows.empty:
-            return pd.DataFrame(columns=[*keys, "value"])
-        if self.reduce_groups is not None:
-            out = self.reduce_groups(ctx, rows, keys)
-            return out.reset_index()[[*keys, "value"]].astype({"value": "float64"})
-        groups = rows.groupby(keys, dropna=False, sort=True)
-        out = [dict(zip(keys, k if isinstance(k, tuple) else (k,)), value=_float(self.reduce(ctx, g)))
-               for k, g in groups]
-        return pd.DataFrame(out, columns=[*keys, "value"])
-
-    def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
-        return [(self.name, sql_text(ctx, self.expression(ctx, q)))]
-
-
-def _float(value: Any) -> float:
-    return float("nan") if value is None else float(value)
 
 
 def _dialect(ctx: MetricContext) -> str:

@@ -67,7 +67,7 @@ def _stage_order(ctx: MetricContext):
 
 
 SPANS = Fact("stage_spans", "Stretches deals spent in each stage, from opportunity_history",
-             stage_spans, (OWNER, ACCOUNT), cache=True)
+             stage_spans, (OWNER, ACCOUNT))
 
 
 def metrics() -> list[Metric]:

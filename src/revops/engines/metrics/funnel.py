@@ -4,26 +4,28 @@ customers, and how fast sales answers an MQL.
 Counts are bucketed by the date of the step counted (created_at, mql_at, sql_at). Rates
 follow a cohort: the leads that took the first step in the period, and whether they took
 the next one by the as-of date. Speed to lead counts business minutes of the company
-(``business_time``). Every lead metric can be broken down by the lead's own columns
+calendar, in SQL (``engines/sla/business_clock``). Metrics read one fact per date (leads by
+created_at with their outcome, by sql_at with their conversion, MQLs with their wait), so
+the metrics of one date share one query. Every lead metric can be broken down by the lead's own columns
 (source, industry, country, company_size, custom attributes) and by its owner (owner, team,
 segment, region).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
-import numpy as np
 import pandas as pd
 
 from revops.engines.metrics import facts
 from revops.engines.business_time import BusinessCalendar
-from revops.engines.metrics.catalogue import AggregateMetric, Metric, RowMetric, ratio
+from revops.engines.metrics.catalogue import AggregateMetric, Metric, ratio
 from revops.engines.metrics.context import MetricContext
 from revops.engines.metrics.dimensions import OWNER
-from revops.engines.metrics.facts import LEADS, Fact
+from revops.engines.metrics.facts import Fact
+from revops.engines.sla import business_clock
 from revops.errors import MetricError
 
 BY_CREATED = "leads by created_at"
@@ -62,7 +64,6 @@ LEAD_OUTCOMES = Fact("lead_outcomes", "Leads as of the date, with whether their 
 
 # -- speed to lead ------------------------------------------------------------------------
 
-SPEED_COLUMNS = ("mql_at", "first_contacted_at")
 FIRST_CONTACT_SLA = ("lead.mql_at", "lead.first_contacted_at")
 
 
@@ -74,36 +75,6 @@ def _became_mql(t: ir.Table) -> ir.BooleanValue:
     return t.mql_at.notnull()
 
 
-def business_minutes_to_contact(ctx: MetricContext, rows: pd.DataFrame) -> np.ndarray:
-    """Business minutes each lead waited from MQL to its first contact (NaN if never contacted)."""
-    return BusinessCalendar.of(ctx.model.company).minutes_between(rows["mql_at"], rows["first_contacted_at"])
-
-
-def _with_wait(ctx: MetricContext, rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.assign(__waited=business_minutes_to_contact(ctx, rows))
-
-
-def _percentile_of_wait(share: float) -> Callable[[MetricContext, pd.DataFrame], float | None]:
-    def reduce(ctx: MetricContext, rows: pd.DataFrame) -> float | None:
-        minutes = rows["__waited"].dropna().to_numpy(dtype="float64")
-        return float(np.quantile(minutes, share)) if len(minutes) else None
-    return reduce
-
-
-def _percentile_of_wait_by(share: float) -> Callable[[MetricContext, pd.DataFrame, list[str]], pd.DataFrame]:
-    """The same percentile (linear interpolation, as numpy's) for every group at once."""
-    def reduce(ctx: MetricContext, rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-        waited = rows["__waited"].astype("float64")
-        grouped = waited.groupby([rows[k] for k in keys], dropna=False, sort=True)
-        return grouped.quantile(share).to_frame("value")
-    return reduce
-
-
-def _breach_share_by(ctx: MetricContext, rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    breached = rows["__breached"].astype("float64").where(rows["__decided"].astype(bool))
-    return breached.groupby([rows[k] for k in keys], dropna=False, sort=True).mean().to_frame("value")
-
-
 def first_contact_sla(model: Any) -> Any:
     """The model's SLA that runs from a lead's MQL to its first contact."""
     def side(event: str) -> str:
@@ -113,55 +84,79 @@ def first_contact_sla(model: Any) -> Any:
     for sla in model.slas:
         if (side(sla.start), side(sla.stop)) == FIRST_CONTACT_SLA:
             return sla
-    raise MetricError("first_contact_sla_breach_rate needs an SLA from lead.mql_at to "
-                      "lead.first_contacted_at in the model's slas (revops.yaml); add one "
-                      "(e.g. key: mql_to_first_contact, duration: 4, unit: business_hours)")
+    return None
 
 
-def _with_sla_outcome(ctx: MetricContext, rows: pd.DataFrame) -> pd.DataFrame:
-    """``__breached``: contacted later than the SLA allows, or still waiting past it at the end
-    of the as-of day; ``__decided``: contacted, or breached (else the clock is still running).
-    Business units count the company's working time (a business day is one working day's
-    hours); the others count the clock."""
-    sla = first_contact_sla(ctx.model)
+def lead_waits(ctx: MetricContext) -> ir.Table:
+    """The leads that became MQL (as of the date), with how long each waited for sales:
+
+    - ``__waited``: business minutes (company calendar) from mql_at to first_contacted_at,
+      null while never contacted;
+    - ``__breached``: contacted later than the first-contact SLA allows, or still waiting past
+      it at the end of the as-of day; ``__decided``: contacted, or breached (else the SLA's
+      clock still runs). Business units count working time (a business day is one working
+      day's hours); the others count the clock. Both absent when the model has no such SLA.
+
+    Business minutes are worked out where the data is, joined against a small calendar table
+    (``engines/sla/business_clock``), counting to the second."""
+    t = facts.leads(ctx)
+    t = t.filter(t.mql_at.notnull())
     cal = BusinessCalendar.of(ctx.model.company)
-    contacted = rows["first_contacted_at"].notna().to_numpy()
-    stop = rows["first_contacted_at"].where(contacted, pd.Timestamp(ctx.cutoff))
-    if sla.unit in ("business_hours", "business_days"):
-        waited = cal.minutes_between(rows["mql_at"], stop)
-        allowed = sla.duration * (60.0 if sla.unit == "business_hours" else cal.minutes_per_day)
-    else:
-        waited = np.asarray((pd.to_datetime(stop) - pd.to_datetime(rows["mql_at"])) / pd.Timedelta(minutes=1),
-                            dtype="float64")
-        allowed = sla.duration * {"minutes": 1.0, "hours": 60.0, "days": 1440.0}[sla.unit]
-    breached = waited > allowed
-    return rows.assign(__breached=breached, __decided=contacted | breached)
+    cutoff = ctx.cutoff_literal()
+    t = t.mutate(__stop=t.first_contacted_at.fill_null(cutoff))
+    earliest = ctx.con.execute(t.aggregate(a=t.mql_at.min(), b=t.first_contacted_at.min()))
+    days = [pd.Timestamp(v).date() for v in earliest.iloc[0] if pd.notna(v)]
+    last = (ctx.as_of or ctx.today)
+    assert last is not None
+    tables = business_clock.calendar_tables(cal, min(days, default=last), max([last, *days]))
+    for column, name in (("mql_at", "__p_mql"), ("first_contacted_at", "__p_contact"), ("__stop", "__p_stop")):
+        t = business_clock.with_position(t, column, name, tables)
+    t = t.mutate(__waited=t.__p_contact - t.__p_mql)
+    sla = first_contact_sla(ctx.model)
+    if sla is not None:
+        if sla.unit in ("business_hours", "business_days"):
+            allowed = sla.duration * (60.0 if sla.unit == "business_hours" else cal.minutes_per_day)
+            breached = (t.__p_stop - t.__p_mql) > allowed
+        else:
+            allowed = sla.duration * {"minutes": 1.0, "hours": 60.0, "days": 1440.0}[sla.unit]
+            breached = ((t.__stop.epoch_seconds() - t.mql_at.epoch_seconds()).cast("float64") / 60.0) > allowed
+        breached = breached.fill_null(False)
+        t = t.mutate(__breached=breached, __decided=t.first_contacted_at.notnull() | breached)
+    return t.drop("__stop", "__p_mql", "__p_contact", "__p_stop")
 
 
-def _breach_share(ctx: MetricContext, rows: pd.DataFrame) -> float | None:
-    decided = rows["__decided"].to_numpy(dtype=bool)
-    return float(rows["__breached"].to_numpy(dtype=bool)[decided].mean()) if decided.any() else None
+LEAD_WAITS = Fact("lead_waits", "Leads that became MQL, with business minutes to first contact and "
+                  "the first-contact SLA's outcome", lead_waits, (OWNER,))
+
+
+def _breach_rate(t: ir.Table) -> dict[str, ir.Scalar]:
+    if "__breached" not in t.columns:
+        raise MetricError("first_contact_sla_breach_rate needs an SLA from lead.mql_at to "
+                          "lead.first_contacted_at in the model's slas (revops.yaml); add one "
+                          "(e.g. key: mql_to_first_contact, duration: 4, unit: business_hours)")
+    return {"breached": (t.__breached & t.__decided).cast("int64").sum(),
+            "decided": t.__decided.cast("int64").sum()}
 
 
 def metrics() -> list[Metric]:
     return [
         AggregateMetric(
             "lead_count", "Number of new leads.", "count", "count of leads, by created_at",
-            based_on=BY_CREATED, fact=LEADS, date="created_at",
+            based_on=BY_CREATED, fact=LEAD_OUTCOMES, date="created_at",
             aggregates=lambda t: {"value": t.count()}, empty_value=0.0),
         AggregateMetric(
             "mql_count", "Number of leads that became marketing-qualified (MQL).", "count",
-            "count of leads with an mql_at, by mql_at", based_on=BY_MQL, fact=LEADS, date="mql_at",
+            "count of leads with an mql_at, by mql_at", based_on=BY_MQL, fact=LEAD_WAITS, date="mql_at",
             where=_became_mql, aggregates=lambda t: {"value": t.count()}, empty_value=0.0),
         AggregateMetric(
             "sql_count", "Number of leads that became sales-qualified (SQL).", "count",
-            "count of leads with an sql_at, by sql_at", based_on=BY_SQL, fact=LEADS, date="sql_at",
+            "count of leads with an sql_at, by sql_at", based_on=BY_SQL, fact=LEAD_CONVERSIONS, date="sql_at",
             where=lambda t: t.sql_at.notnull(), aggregates=lambda t: {"value": t.count()}, empty_value=0.0),
         AggregateMetric(
             "mql_to_sql_rate", "Share of MQLs that became SQL.", "ratio",
             "leads that became MQL in the period (by mql_at) and have an sql_at by the as-of date "
             "/ leads that became MQL in the period; leads that skipped MQL are not in it",
-            format="percent", based_on=BY_MQL, fact=LEADS, date="mql_at", where=_became_mql,
+            format="percent", based_on=BY_MQL, fact=LEAD_WAITS, date="mql_at", where=_became_mql,
             aggregates=lambda t: {"became_sql": t.sql_at.notnull().cast("int64").sum(), "mqls": t.count()},
             value=lambda a: ratio(a.became_sql, a.mqls)),
         AggregateMetric(
@@ -179,26 +174,24 @@ def metrics() -> list[Metric]:
             fact=LEAD_OUTCOMES, date="created_at",
             aggregates=lambda t: {"customers": t.__customer.cast("int64").sum(), "new_leads": t.count()},
             value=lambda a: ratio(a.customers, a.new_leads)),
-        RowMetric(
+        AggregateMetric(
             "speed_to_lead_minutes", "Median business minutes from MQL to first contact.", "minutes",
             "median of business minutes (company time zone, business hours and days, holidays "
-            "skipped) from mql_at to first_contacted_at, over leads that became MQL in the period "
-            "(by mql_at); leads never contacted (by the as-of date) or first contacted before "
-            "they became MQL are left out", direction="down", format="number", based_on=BY_MQL,
-            fact=LEADS, date="mql_at", where=_contacted_after_mql, columns=SPEED_COLUMNS,
-            prepare=_with_wait, reduce=_percentile_of_wait(0.5),
-            reduce_groups=_percentile_of_wait_by(0.5)),
-        RowMetric(
+            "skipped, counted to the second) from mql_at to first_contacted_at, over leads that "
+            "became MQL in the period (by mql_at); leads never contacted (by the as-of date) or "
+            "first contacted before they became MQL are left out", direction="down", format="number",
+            based_on=BY_MQL, fact=LEAD_WAITS, date="mql_at", where=_contacted_after_mql,
+            aggregates=lambda t: {"value": t.__waited.median()}),
+        AggregateMetric(
             "speed_to_lead_p90_minutes", "90th percentile of business minutes from MQL to first contact.",
             "minutes",
             "90th percentile (linear interpolation) of business minutes (company time zone, business "
-            "hours and days, holidays skipped) from mql_at to first_contacted_at, over leads that "
-            "became MQL in the period (by mql_at); leads never contacted (by the as-of date) or "
-            "first contacted before they became MQL are left out", direction="down", format="number",
-            based_on=BY_MQL, fact=LEADS, date="mql_at", where=_contacted_after_mql,
-            columns=SPEED_COLUMNS, prepare=_with_wait, reduce=_percentile_of_wait(0.9),
-            reduce_groups=_percentile_of_wait_by(0.9)),
-        RowMetric(
+            "hours and days, holidays skipped, counted to the second) from mql_at to "
+            "first_contacted_at, over leads that became MQL in the period (by mql_at); leads never "
+            "contacted (by the as-of date) or first contacted before they became MQL are left out",
+            direction="down", format="number", based_on=BY_MQL, fact=LEAD_WAITS, date="mql_at",
+            where=_contacted_after_mql, aggregates=lambda t: {"value": t.__waited.quantile(0.9)}),
+        AggregateMetric(
             "first_contact_sla_breach_rate", "Share of MQLs not contacted within the first-contact SLA.",
             "ratio",
             "leads that became MQL in the period (by mql_at) and were first contacted later than the "
@@ -206,7 +199,7 @@ def metrics() -> list[Metric]:
             "business hours), or are still uncontacted past it at the end of the as-of day / those "
             "MQLs whose outcome is known (contacted, or past the SLA); a lead contacted before it "
             "became MQL met the SLA", direction="down", format="percent", based_on=BY_MQL,
-            fact=LEADS, date="mql_at", where=_became_mql, columns=SPEED_COLUMNS,
-            prepare=_with_sla_outcome, reduce=_breach_share, reduce_groups=_breach_share_by),
+            fact=LEAD_WAITS, date="mql_at", aggregates=_breach_rate,
+            value=lambda a: ratio(a.breached, a.decided)),
     ]
 

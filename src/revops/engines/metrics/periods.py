@@ -5,8 +5,8 @@ years ``2017``. A fiscal year that starts in a month other than January is named
 calendar year in which it ends (FY2018 runs from February 2017 to January 2018), the usual
 convention; quarters count from the fiscal-year start.
 
-Bucketing is plain integer arithmetic on year and month, so it compiles the same way on
-every Ibis backend.
+Bucketing is plain integer arithmetic on year and month (a period key, named on the small
+result), so it compiles the same way on every Ibis backend.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from revops.errors import RevopsError
 
@@ -76,21 +77,32 @@ class FiscalCalendar:
         return out
 
     # -- a column -------------------------------------------------------------------------
-    def label_expr(self, value: ir.Value, kind: PeriodKind) -> ir.StringValue:
-        """The period label of a date or timestamp column, as an Ibis string."""
+    def key_expr(self, value: ir.Value, kind: PeriodKind) -> ir.IntegerValue:
+        """The period a date or timestamp column falls in, as an integer key (``key_label``
+        names it): grouping by a number is several times cheaper than by a built string."""
         year = value.year().cast("int64")
         month = value.month().cast("int64")
         if kind == "month":
-            return _pad(year, 4).concat("-", _pad(month, 2))
+            return year * 12 + (month - 1)
         fyear = year + ((month >= self.start_month).cast("int64") if self.start_month > 1 else 0)
         if kind == "year":
-            return _pad(fyear, 4)
-        quarter = ((month - self.start_month + 12) % 12) // 3 + 1
-        return _pad(fyear, 4).concat("-Q", quarter.cast("string"))
+            return fyear
+        return fyear * 4 + ((month - self.start_month + 12) % 12) // 3
 
+    def key_label(self, key: int, kind: PeriodKind) -> str:
+        """The label of a ``key_expr`` key."""
+        if kind == "month":
+            year, month = divmod(key, 12)
+            return f"{year:04d}-{month + 1:02d}"
+        if kind == "quarter":
+            year, quarter = divmod(key, 4)
+            return f"{year:04d}-Q{quarter + 1}"
+        return f"{key:04d}"
 
-def _pad(value: ir.IntegerValue, width: int) -> ir.StringValue:
-    return value.cast("string").lpad(width, "0")
+    def key_labels(self, keys: pd.Series, kind: PeriodKind) -> pd.Series:
+        """``key_label`` of every key of a result column (nulls stay null)."""
+        names = {k: self.key_label(int(k), kind) for k in keys.dropna().unique()}
+        return keys.map(names).astype(object).where(keys.notna(), None)
 
 
 def add_months(d: date, months: int) -> date:

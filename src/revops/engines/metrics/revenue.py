@@ -148,7 +148,7 @@ def account_months(ctx: MetricContext, q: MetricQuery, first: date | None) -> ir
 
 
 def _default_months(ctx: MetricContext) -> ir.Table:
-    return account_months(ctx, MetricQuery(), first_subscription_day(ctx))
+    return account_months(ctx, MetricQuery(), _first_day(ctx))
 
 
 REVENUE_MONTHS = Fact(
@@ -157,59 +157,62 @@ REVENUE_MONTHS = Fact(
 
 
 # -- metrics --------------------------------------------------------------------------------
-Measure = Callable[[MetricContext, ir.Table, list[Any]], ir.Table]
-"""(context, the query's fact rows, group keys) -> keys + value."""
+# Every recurring-revenue metric of a query is read from ONE aggregation in two steps. First
+# per group and account over the window's months (so retention can compare an account's
+# start with its end):
+ACCOUNT_SUMS = ("closing", "opening", "paying", "churned", "at_risk", *(f"moved_{k}" for k in (
+    "new", "expansion", "contraction", "churn", "reactivation")))
+# closing: MRR at the window's last month; opening: MRR the month before its first; paying:
+# 1 when paying at the last month; churned: months it churned in; at_risk: months it started
+# paying in (previous MRR > 0); moved_<kind>: the MRR moved by each movement.
+# Then per group, each metric's value from sums over the accounts (``Measure``). States and
+# flows sum over every account of the window (not only the matching ones), so a dimension
+# value with revenue in the window shows 0 rather than no row.
+Measure = Callable[[ir.Table, float], ir.Value]
+"""(the per-account rows of one group, gross margin) -> the group's value (an aggregate)."""
 
 
-def _aggregate(t: ir.Table, keys: list[Any], **aggs: Any) -> ir.Table:
-    return t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+def _account_sums(t: ir.Table, keys: list[Any]) -> ir.Table:
+    closing, zero = t["__closing"], ibis.literal(0.0)
+    sums = {
+        "closing": ibis.ifelse(closing, t.mrr, zero).sum(),
+        "opening": ibis.ifelse(t["__opening"], t.prev_mrr, zero).sum(),
+        "paying": (closing & (t.mrr > 0)).cast("int64").sum(),
+        "churned": (t.movement == "churn").fill_null(False).cast("int64").sum(),
+        "at_risk": (t.prev_mrr > 0).cast("int64").sum(),
+    }
+    for kind in ("new", "expansion", "contraction", "churn", "reactivation"):
+        sums[f"moved_{kind}"] = ibis.ifelse((t.movement == kind).fill_null(False), t["__change"], zero).sum()
+    return t.group_by([*keys, t["__account"]]).aggregate(**sums)
 
 
-# States and flows sum over every row of the window (not only the matching ones), so a
-# dimension value with revenue in the window shows 0 rather than no row.
 def _state(scale: float) -> Measure:
-    def measure(ctx: MetricContext, t: ir.Table, keys: list[Any]) -> ir.Table:
-        return _aggregate(t, keys, value=ibis.ifelse(t["__closing"], t.mrr, 0.0).sum() * scale)
-    return measure
+    return lambda a, margin: a.closing.sum() * scale
 
 
 def _flow(kind: str) -> Measure:
-    def measure(ctx: MetricContext, t: ir.Table, keys: list[Any]) -> ir.Table:
-        counted = (t.movement == kind).fill_null(False)
-        return _aggregate(t, keys, value=ibis.ifelse(counted, t["__change"], 0.0).sum())
-    return measure
+    return lambda a, margin: a[f"moved_{kind}"].sum()
+
+
+def _retained(a: ir.Table) -> ir.BooleanValue:
+    """Accounts paying at the window's start: the ones retention follows."""
+    return a.opening > 0
 
 
 def _retention(kind: str) -> Measure:
     """Accounts paying at the window's start, compared with the window's end."""
-    def measure(ctx: MetricContext, t: ir.Table, keys: list[Any]) -> ir.Table:
-        t = t.filter(t["__opening"] | t["__closing"])
-        per_account = _aggregate(t, [*keys, t["__account"]],
-                                 start=ibis.ifelse(t["__opening"], t.prev_mrr, 0.0).sum(),
-                                 end=ibis.ifelse(t["__closing"], t.mrr, 0.0).sum())
-        a = per_account.filter(per_account.start > 0)
-        names = [k.get_name() for k in keys]
+    def measure(a: ir.Table, margin: float) -> ir.Value:
+        start = a.opening.sum(where=_retained(a))
         if kind == "nrr":
-            return _aggregate(a, names, value=ratio(a.end.sum(), a.start.sum()))
+            return ratio(a.closing.sum(where=_retained(a)), start)
         if kind == "grr":
-            return _aggregate(a, names, value=ratio(ibis.least(a.end, a.start).sum(), a.start.sum()))
-        lost = (a.end <= 0).cast("int64").sum()
-        return _aggregate(a, names, value=ratio(lost, a.count()))
+            return ratio(ibis.least(a.closing, a.opening).sum(where=_retained(a)), start)
+        return ratio((a.closing <= 0).cast("int64").sum(where=_retained(a)), _retained(a).cast("int64").sum())
     return measure
 
 
-def _ltv(ctx: MetricContext, t: ir.Table, keys: list[Any]) -> ir.Table:
-    t = t.filter(t["__closing"] | t["__flow"])
-    closing, flow = t["__closing"], t["__flow"]
-    a = _aggregate(
-        t, keys,
-        mrr=ibis.ifelse(closing, t.mrr, 0.0).sum(),
-        paying=(closing & (t.mrr > 0)).cast("int64").sum(),
-        churned=(flow & (t.movement == "churn").fill_null(False)).cast("int64").sum(),
-        at_risk=(flow & (t.prev_mrr > 0)).cast("int64").sum())
-    margin = float(ctx.model.targets.gross_margin)
-    names = [k.get_name() for k in keys]
-    return a.select(*names, value=ratio(ratio(a.mrr, a.paying) * margin, ratio(a.churned, a.at_risk)))
+def _ltv(a: ir.Table, margin: float) -> ir.Value:
+    return ratio(ratio(a.closing.sum(), a.paying.sum()) * margin, ratio(a.churned.sum(), a.at_risk.sum()))
 
 
 @dataclass(frozen=True)
@@ -217,30 +220,61 @@ class RevenueMetric(Metric):
     """A metric over the account-month fact, its windows set by the query."""
 
     measure: Measure = field(default=_state(1.0))
+    retention: bool = False
+    """A group has a value only when some account paid at the window's start."""
+
+    @property
+    def shares_with(self) -> Any:
+        return "account months"
 
     def expression(self, ctx: MetricContext, q: MetricQuery) -> ir.Table:
-        return self._expression(ctx, q, first_subscription_day(ctx))
-
-    def _expression(self, ctx: MetricContext, q: MetricQuery, first: date | None) -> ir.Table:
-        fact = Fact(REVENUE_MONTHS.name, REVENUE_MONTHS.description,
-                    lambda c: account_months(c, q, first), REVENUE_MONTHS.links, cache=True,
-                    key=(q, first))
-        t = filtered(ctx, self.name, fact, q, None)
-        t = t.filter(t["__flow"])  # every window month; history before is only for the movements
-        keys: list[Any] = ([t["__period"].name("period")] if q.period else []) + [t[d] for d in q.by]
-        out = self.measure(ctx, t, keys)
-        return out.select(*q.keys(), value=out.value.cast("float64"))
+        return _expression(ctx, q, [self])
 
     def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
-        first = first_subscription_day(ctx)
-        frame = ctx.con.execute(self._expression(ctx, q, first))
+        return self.compute_together(ctx, q, [self])[self.name]
+
+    @classmethod
+    def compute_together(cls, ctx: MetricContext, q: MetricQuery, metrics: list[Metric]) -> dict[str, pd.DataFrame]:
+        asked = [m for m in metrics if isinstance(m, RevenueMetric)]
+        frame = ctx.con.execute(_expression(ctx, q, asked))
         if q.period and not q.by:  # every period of the windows, even one nobody paid in
-            labels = pd.DataFrame({"period": [label for label, _, _ in _windows(ctx, q, first)]})
+            labels = pd.DataFrame({"period": [label for label, _, _ in _windows(ctx, q, _first_day(ctx))]})
             frame = labels.merge(frame, on="period", how="left")
-        return frame
+        out: dict[str, pd.DataFrame] = {}
+        for i, m in enumerate(asked):
+            # a dimension value nobody paid for at the window's start has no retention row
+            part = frame[frame["__retained"] > 0] if m.retention and q.by else frame
+            out[m.name] = part[[*q.keys(), f"__v{i}"]].rename(columns={f"__v{i}": "value"}).reset_index(drop=True)
+        return out
 
     def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
         return [(self.name, sql_text(ctx, self.expression(ctx, q)))]
+
+
+def _expression(ctx: MetricContext, q: MetricQuery, metrics: list[RevenueMetric]) -> ir.Table:
+    """One query answering ``metrics``: value ``__v<i>`` of the i-th, and ``__retained``."""
+    first = _first_day(ctx)
+    spine = month_spine(ctx, q, first)
+    fact = Fact(REVENUE_MONTHS.name, REVENUE_MONTHS.description,
+                lambda c: account_months(c, q, first), REVENUE_MONTHS.links, cache=True,
+                key=tuple(map(tuple, spine.itertuples(index=False))))  # the same months, the same rows
+    t = filtered(ctx, metrics[0].name, fact, q, None)
+    t = t.filter(t["__flow"])  # every window month; history before is only for the movements
+    keys: list[Any] = ([t["__period"].name("period")] if q.period else []) + [t[d] for d in q.by]
+    a = _account_sums(t, keys)
+    names = q.keys()
+    margin = float(ctx.model.targets.gross_margin)
+    values = {f"__v{i}": m.measure(a, margin).cast("float64") for i, m in enumerate(metrics)}
+    values["__retained"] = _retained(a).cast("int64").sum()
+    out = a.group_by(names).aggregate(**values) if names else a.aggregate(**values)
+    return out.select(*names, *values)
+
+
+def _first_day(ctx: MetricContext) -> date | None:
+    """The first subscription's start, asked once per request."""
+    if ("first subscription",) not in ctx.results:
+        ctx.results[("first subscription",)] = first_subscription_day(ctx)
+    return ctx.results[("first subscription",)]
 
 
 _WINDOW = ("over the period (--period), else from --from to --to, by default the trailing 12 "
@@ -281,16 +315,16 @@ def metrics() -> list[Metric]:
             "nrr", "Net revenue retention: revenue kept and grown from existing accounts.", "ratio",
             "MRR at the window's end of the accounts paying at its start / their MRR at its start "
             "(the month end before the window's first month); window: " + _WINDOW,
-            format="percent", based_on=BASED_ON, measure=_retention("nrr")),
+            format="percent", based_on=BASED_ON, measure=_retention("nrr"), retention=True),
         RevenueMetric(
             "grr", "Gross revenue retention: revenue kept from existing accounts, expansion ignored.",
             "ratio", "as nrr, each account's end MRR capped at its start MRR; window: " + _WINDOW,
-            format="percent", based_on=BASED_ON, measure=_retention("grr")),
+            format="percent", based_on=BASED_ON, measure=_retention("grr"), retention=True),
         RevenueMetric(
             "logo_churn_rate", "Share of paying accounts that stopped paying.", "ratio",
             "accounts paying at the window's start and not at its end / accounts paying at its "
             "start; window: " + _WINDOW, direction="down", format="percent", based_on=BASED_ON,
-            measure=_retention("logo_churn_rate")),
+            measure=_retention("logo_churn_rate"), retention=True),
         RevenueMetric(
             "ltv", "Customer lifetime value: gross-margin revenue an account brings before it churns.",
             "currency",
