@@ -259,21 +259,24 @@ class DerivedMetric(Metric):
         return [get(ctx.model, name) for name in self.components]
 
     def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
+        frame = self.components_frame(ctx, q)
+        values = self.combine(frame.astype({c: "float64" for c in self.components}))
+        return derived_result(frame, q.keys(), values)
+
+    def component(self, ctx: MetricContext, name: str) -> Metric:
         from revops.engines.metrics.registry import get
 
+        return get(ctx.model, name)
+
+    def components_frame(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
+        """The components' results for ``q`` joined on the keys, a column named as each."""
         keys = q.keys()
         frame: pd.DataFrame | None = None
         for name in self.components:
-            part = compute_metric(ctx, get(ctx.model, name), q).rename(columns={"value": name})
-            # plain objects for the keys: an empty result's key columns carry no type to join on
-            part = part.astype({k: object for k in keys})
-            frame = part if frame is None else (
-                frame.merge(part, on=keys, how=self.how) if keys else pd.concat([frame, part], axis=1))
+            part = compute_metric(ctx, self.component(ctx, name), q).rename(columns={"value": name})
+            frame = join_on_keys(frame, part, keys, self.how)
         assert frame is not None
-        values = self.combine(frame.astype({c: "float64" for c in self.components}))
-        out = frame[keys].copy() if keys else pd.DataFrame(index=frame.index)
-        out["value"] = values.replace([np.inf, -np.inf], np.nan).astype("float64")
-        return out.reset_index(drop=True)
+        return frame
 
     def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
         from revops.engines.metrics.registry import get
@@ -282,6 +285,23 @@ class DerivedMetric(Metric):
         for name in self.components:
             out += get(ctx.model, name).sql(ctx, q)
         return out
+
+
+def join_on_keys(frame: pd.DataFrame | None, part: pd.DataFrame, keys: list[str],
+                 how: Literal["outer", "inner", "left"]) -> pd.DataFrame:
+    """``part`` joined to ``frame`` on the keys (side by side when there are none)."""
+    # plain objects for the keys: an empty result's key columns carry no type to join on
+    part = part.astype({k: object for k in keys})
+    if frame is None:
+        return part
+    return frame.merge(part, on=keys, how=how) if keys else pd.concat([frame, part], axis=1)
+
+
+def derived_result(frame: pd.DataFrame, keys: list[str], values: pd.Series) -> pd.DataFrame:
+    """The keys of ``frame`` and ``values`` (infinities, from a division by 0, become null)."""
+    out = frame[keys].copy() if keys else pd.DataFrame(index=frame.index)
+    out["value"] = values.replace([np.inf, -np.inf], np.nan).astype("float64")
+    return out.reset_index(drop=True)
 
 
 def _dialect(ctx: MetricContext) -> str:

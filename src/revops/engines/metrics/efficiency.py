@@ -30,7 +30,8 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from revops.engines.metrics.catalogue import (
-    AggregateMetric, DerivedMetric, Metric, MetricQuery, compute_metric, filtered, sql_text)
+    AggregateMetric, DerivedMetric, Metric, MetricQuery, compute_metric, derived_result, filtered,
+    join_on_keys, sql_text)
 from revops.engines.metrics.context import MetricContext
 from revops.engines.metrics.dimensions import ACCOUNT, OWNER
 from revops.engines.metrics.facts import SPEND, Fact, deals_valued
@@ -334,29 +335,23 @@ class EfficiencyMetric(DerivedMetric):
             start, end = trailing_window(ctx, q, self.trailing_months)
         return replace(q, start=start, end=end)
 
+    def component(self, ctx: MetricContext, name: str) -> Metric:
+        return _component(ctx, name)
+
     def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
         q = self.windowed(ctx, q)
         keys = q.keys()
-        frame: pd.DataFrame | None = None
-        for name in self.components:
-            part = _keyed(compute_metric(ctx, _component(ctx, name), q), keys).rename(columns={"value": name})
-            frame = part if frame is None else (
-                frame.merge(part, on=keys, how=self.how) if keys else pd.concat([frame, part], axis=1))
-        assert frame is not None
+        frame = self.components_frame(ctx, q)
         before = previous_query(q) if self.prior else q
         for name in self.prior:
-            part = _keyed(compute_metric(ctx, _component(ctx, name), before), keys).rename(
-                columns={"value": f"prior_{name}"})
+            part = compute_metric(ctx, _component(ctx, name), before).rename(columns={"value": f"prior_{name}"})
             if q.period:
                 part["period"] = [next_label(ctx.calendar, p, q.period) for p in part["period"]]
-                part = _keyed(part, keys)
-            frame = frame.merge(part, on=keys, how="left") if keys else pd.concat([frame, part], axis=1)
+            frame = join_on_keys(frame, part, keys, "left")
         columns = list(self.components) + [f"prior_{name}" for name in self.prior]
         frame = frame.astype({c: "float64" for c in columns})
         values = self.formula(frame, ctx.model) if self.formula else self.combine(frame)
-        out = frame[keys].copy() if keys else pd.DataFrame(index=frame.index)
-        out["value"] = values.replace([float("inf"), float("-inf")], float("nan")).astype("float64")
-        return out.reset_index(drop=True)
+        return derived_result(frame, keys, values)
 
     def sql(self, ctx: MetricContext, q: MetricQuery) -> list[tuple[str, str]]:
         q = self.windowed(ctx, q)
@@ -381,11 +376,6 @@ def _component(ctx: MetricContext, name: str) -> Metric:
     from revops.engines.metrics.registry import get
 
     return _INTERNAL.get(name) or get(ctx.model, name)
-
-
-def _keyed(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """The frame with plain object keys: an empty Arrow-typed key column cannot be merged."""
-    return frame.astype({k: object for k in keys})
 
 
 def per(num: pd.Series, den: pd.Series) -> pd.Series:
