@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
