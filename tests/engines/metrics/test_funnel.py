@@ -248,3 +248,20 @@ def test_the_sla_is_read_from_the_model(calls, model):
     model.slas = [s for s in model.slas if s.key != "mql_to_first_contact"]
     with pytest.raises(MetricError, match="needs an SLA from lead.mql_at to lead.first_contacted_at"):
         value(calls, "first_contact_sla_breach_rate", model=model)
+
+
+def test_an_mql_called_after_closing_past_its_deadline_breached_as_the_sla_engine_says(gtm, model):
+    from revops.engines.sla import clock_request, status
+
+    # MQL Wed 13:00 New York: 4 business hours are due at 17:00 the same day. Called at 17:30,
+    # before Thursday opens: no business minute passed after 17:00, yet the call came after
+    # the deadline, so the SLA was breached (as `revops sla status` says).
+    store = gtm(users=[{"user_id": "u1", "team": "east"}],
+                leads=[call("late", "u1", "web", T(2026, 1, 14, 18), T(2026, 1, 14, 22, 30)),
+                       call("ontime", "u1", "web", T(2026, 1, 14, 18), T(2026, 1, 14, 22))])
+    rates = metric_values(store, "first_contact_sla_breach_rate", by="lead_id", model=model,
+                          today=date(2026, 1, 31))
+    assert by(rates, "lead_id") == {"late": 1.0, "ontime": 0.0}
+    clocks = status(store.ibis, model, clock_request(at="2026-01-31", keys="mql_to_first_contact"))
+    states = dict(zip(clocks.column("record_id").to_pylist(), clocks.column("state").to_pylist()))
+    assert states == {"late": "breached", "ontime": "met"}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -91,10 +92,12 @@ def lead_waits(ctx: MetricContext) -> ir.Table:
 
     - ``__waited``: business minutes (company calendar) from mql_at to first_contacted_at,
       null while never contacted;
-    - ``__breached``: contacted later than the first-contact SLA allows, or still waiting past
-      it at the end of the as-of day; ``__decided``: contacted, or breached (else the SLA's
-      clock still runs). Business units count working time (a business day is one working
-      day's hours); the others count the clock. Both absent when the model has no such SLA.
+    - ``__breached``: first contacted after the first-contact SLA's deadline, or still waiting
+      past it at the end of the as-of day, as the SLA engine decides it (``engines/sla``);
+      ``__decided``: contacted, or breached (else the SLA's clock still runs). Business units
+      count working time (a business day is one working day's hours; a deadline landing on
+      closing time stays there); the others count the clock. Both absent when the model has
+      no such SLA.
 
     Business minutes are worked out where the data is, joined against a small calendar table
     (``engines/sla/business_clock``), counting to the second."""
@@ -108,20 +111,20 @@ def lead_waits(ctx: MetricContext) -> ir.Table:
     last = (ctx.as_of or ctx.today)
     assert last is not None
     tables = business_clock.calendar_tables(cal, min(days, default=last), max([last, *days]))
-    for column, name in (("mql_at", "__p_mql"), ("first_contacted_at", "__p_contact"), ("__stop", "__p_stop")):
+    for column, name in (("mql_at", "__p_mql"), ("first_contacted_at", "__p_contact")):
         t = business_clock.with_position(t, column, name, tables)
     t = t.mutate(__waited=t.__p_contact - t.__p_mql)
     sla = first_contact_sla(ctx.model)
-    if sla is not None:
+    if sla is not None:  # the SLA engine's rule: breached when stopped (or still open) after due
         if sla.unit in ("business_hours", "business_days"):
             allowed = sla.duration * (60.0 if sla.unit == "business_hours" else cal.minutes_per_day)
-            breached = (t.__p_stop - t.__p_mql) > allowed
+            t = business_clock.with_deadline(t, "__p_mql", allowed, "__due", tables)
         else:
             allowed = sla.duration * {"minutes": 1.0, "hours": 60.0, "days": 1440.0}[sla.unit]
-            breached = ((t.__stop.epoch_seconds() - t.mql_at.epoch_seconds()).cast("float64") / 60.0) > allowed
-        breached = breached.fill_null(False)
-        t = t.mutate(__breached=breached, __decided=t.first_contacted_at.notnull() | breached)
-    return t.drop("__stop", "__p_mql", "__p_contact", "__p_stop")
+            t = t.mutate(__due=t.mql_at + ibis.interval(microseconds=int(round(allowed * 60e6))))
+        breached = (t.__stop > t.__due).fill_null(False)
+        t = t.mutate(__breached=breached, __decided=t.first_contacted_at.notnull() | breached).drop("__due")
+    return t.drop("__stop", "__p_mql", "__p_contact")
 
 
 LEAD_WAITS = Fact("lead_waits", "Leads that became MQL, with business minutes to first contact and "
@@ -193,11 +196,11 @@ def metrics() -> list[Metric]:
         AggregateMetric(
             "first_contact_sla_breach_rate", "Share of MQLs not contacted within the first-contact SLA.",
             "ratio",
-            "leads that became MQL in the period (by mql_at) and were first contacted later than the "
-            "SLA from lead.mql_at to lead.first_contacted_at allows (slas; business units count "
-            "business hours), or are still uncontacted past it at the end of the as-of day / those "
-            "MQLs whose outcome is known (contacted, or past the SLA); a lead contacted before it "
-            "became MQL met the SLA", direction="down", format="percent", based_on=BY_MQL,
+            "leads that became MQL in the period (by mql_at) and were first contacted after the due "
+            "time of the SLA from lead.mql_at to lead.first_contacted_at (slas; business units count "
+            "business hours, as `revops sla status` does), or are still uncontacted past it at the "
+            "end of the as-of day / those MQLs whose outcome is known (contacted, or past due); a "
+            "lead contacted before it became MQL met the SLA", direction="down", format="percent", based_on=BY_MQL,
             fact=LEAD_WAITS, date="mql_at", aggregates=_breach_rate,
             value=lambda a: ratio(a.breached, a.decided)),
     ]

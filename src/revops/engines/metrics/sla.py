@@ -34,7 +34,7 @@ def clocks(ctx: MetricContext) -> ir.Table:
     day = ctx.as_of or ctx.today
     assert day is not None
     at = datetime.combine(day + timedelta(days=1), time())
-    return sla_clocks(ctx.con, ctx.model, ClockRequest(at=at), tables=ctx.table)
+    return sla_clocks(ctx.con, ctx.model, ClockRequest(at=at), tables=ctx.table, exact=True)
 
 
 _ARROW = {"string": pa.string(), "timestamp": pa.timestamp("us"), "boolean": pa.bool_(), "float64": pa.float64()}

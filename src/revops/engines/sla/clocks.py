@@ -104,11 +104,13 @@ def policies(model: Any, keys: tuple[str, ...] = ()) -> list[Any]:
     return [known[k] for k in dict.fromkeys(keys)]
 
 
-def sla_clocks(con: Any, model: Any, request: ClockRequest, tables: Tables | None = None) -> ir.Table:
+def sla_clocks(con: Any, model: Any, request: ClockRequest, tables: Tables | None = None,
+               exact: bool = False) -> ir.Table:
     """Every clock ``request`` asks for, as one Ibis table with ``CLOCK_COLUMNS``.
 
     ``con`` runs the one small query that bounds the business calendar; ``tables`` finds
-    the canonical tables (default ``con.table``)."""
+    the canonical tables (default ``con.table``). Minutes are rounded to 3 decimals for
+    people to read, unless ``exact`` (metrics aggregate the exact minutes)."""
     tables = tables or con.table
     slas = policies(model, request.keys)
     if not slas:
@@ -117,7 +119,7 @@ def sla_clocks(con: Any, model: Any, request: ClockRequest, tables: Tables | Non
     starts = {s.key: _starts(s, tables, model, at, request) for s in slas}
     cal = BusinessCalendar.of(model.company)
     calendar = _calendar(con, cal, [s for s in slas if s.unit in BUSINESS_UNITS], starts, request)
-    parts = [_clock(s, starts[s.key], tables, model, at, cal, calendar) for s in slas]
+    parts = [_clock(s, starts[s.key], tables, model, at, cal, calendar, exact) for s in slas]
     return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
 
 
@@ -213,7 +215,7 @@ def _earliest(con: Any, starts: list[ir.Table]) -> date | None:
 
 
 def _clock(sla: Any, starts: ir.Table, tables: Tables, model: Any, at: ir.Value, cal: BusinessCalendar,
-           calendar: business_clock.CalendarTables | None) -> ir.Table:
+           calendar: business_clock.CalendarTables | None, exact: bool = False) -> ir.Table:
     if "stopped_at" in starts.columns:
         t = starts
     else:
@@ -248,7 +250,8 @@ def _clock(sla: Any, starts: ir.Table, tables: Tables, model: Any, at: ir.Value,
         minutes_late=ibis.ifelse(t.state == "breached", _minutes_between(t.due_at, t.stopped_at.fill_null(at)),
                                  ibis.null("float64")),
         minutes_remaining=ibis.ifelse(t.state == "due", _minutes_between(at, t.due_at), ibis.null("float64")))
-    t = t.mutate(**{c: t[c].round(3) for c in ("minutes_late", "minutes_remaining", "elapsed_minutes")})
+    if not exact:
+        t = t.mutate(**{c: t[c].round(3) for c in ("minutes_late", "minutes_remaining", "elapsed_minutes")})
     return t.select(*CLOCK_COLUMNS).cast(CLOCK_TYPES)
 
 
