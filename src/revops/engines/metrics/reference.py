@@ -25,7 +25,22 @@ This page is generated from that code (`python -m revops.engines.metrics.referen
 ```python
 import revops.metrics
 revops.metrics.compute("win_rate", by=["source"], period="quarter", db="demo.duckdb")
+
+# many requests about the same moment share facts and results (one query per shared fact)
+with revops.metrics.session(db="demo.duckdb") as s:
+    s.compute(["win_rate", "avg_deal_size"], by=["source"], period="quarter")
+    s.compute(["mrr", "nrr"], by=["segment"], period="quarter")
 ```
+
+## How numbers are computed
+
+Each request is a handful of SQL queries on the backend in use, whatever the number of
+metrics asked: metrics over the same rows and date (every closed-deal metric, every
+recurring-revenue metric of a window, every MQL-dated lead metric) are answered by one
+query with filtered aggregates; formulas over other metrics (pipeline velocity, CAC
+payback) are combined from those results. Periods are grouped as integer keys and named on
+the small result. Business minutes (speed to lead, SLAs) are counted in SQL against a small
+calendar table (`engines/sla/business_clock.py`), so no row leaves the backend.
 
 ## How numbers are bucketed
 
