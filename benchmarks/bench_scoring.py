@@ -44,7 +44,7 @@ def build(path) -> None:
                    TIMESTAMP '{NOW:%Y-%m-%d}' - INTERVAL (hash(i) % 400) DAY,
                    CASE WHEN i % 50 = 0 THEN 'disqualified' ELSE 'new' END, false
             FROM range({LEADS}) t(i)""")
-        con.execute(f"UPDATE leads SET disqualified_at = created_at + INTERVAL 3 DAY WHERE status = 'disqualified'")
+        con.execute("UPDATE leads SET disqualified_at = created_at + INTERVAL 3 DAY WHERE status = 'disqualified'")
         con.execute(f"""
             INSERT INTO touches (touch_id, occurred_at, touch_type, lead_id, channel)
             SELECT 'T' || i, TIMESTAMP '{NOW:%Y-%m-%d}' - INTERVAL (hash(i * 7) % 300) DAY

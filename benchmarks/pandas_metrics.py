@@ -5,8 +5,11 @@ cross-check of revops' numbers.
 It is written from each metric's written definition (``revops explain NAME``) and the metric
 modules' documentation, not with the engine: every table is read whole from the store
 (``SELECT * FROM table`` through duckdb into pandas) and nothing of ``revops.engines`` is
-used. Only the revenue model is read (stages and their probabilities, the fiscal-year start,
-business hours and time zone, the first-contact SLA, gross margin). Everything is computed as
+used. The one exception is activities (20M rows in the large demo): only the columns the SLA
+kickoff event needs are read (type, subject, opportunity_id, account_id, occurred_at), but
+every row of them; picking the kickoff meetings out happens in pandas, as a pandas user would
+do it. Only the revenue model is read (stages and their probabilities, the fiscal-year start,
+business hours, time zone and holidays, the SLAs, gross margin). Everything is computed as
 the data is now (no --as-of), with ``today`` given.
 
 Readings of the definitions where the words leave a choice:
@@ -19,7 +22,13 @@ Readings of the definitions where the words leave a choice:
 - quota is the reps' annual users.quota (the default model sets no targets.quotas) for whole
   fiscal quarters, from the first deal close date's quarter to the last's (or today's);
   quota-carrying reps exclude managers of other carriers in revenue_per_rep too, as the
-  quota definition says.
+  quota definition says;
+- SLA clocks are read at the end of ``today`` (midnight after it, UTC): nothing later is seen.
+  A clock is met when stopped on or before due_at, breached when stopped after it or still
+  running past it, else due; a stop before the start is met, 0 minutes elapsed. Business-hour
+  deadlines are instants (a deadline landing on closing time stays there, so a stop after
+  closing but before the next opening is late); elapsed minutes are not rounded. An SLA's
+  ``filter`` is read in the form the default model writes (``FIELD = 'VALUE'``).
 
 Dimensions, per family of metrics (what each family's rows can be broken down by):
 
@@ -30,12 +39,15 @@ Dimensions, per family of metrics (what each family's rows can be broken down by
 - quota (quota, attainment, coverage, revenue per rep): the rep's ``team``, ``segment`` and
   ``region``;
 - spend: ``department``, ``category``, ``channel``;
+- SLA clocks: ``sla`` (the SLA's key), and ``segment`` and ``region`` of the record's owner;
 - formulas mixing spend with customers or revenue (cac, cac_payback_months, ltv_to_cac,
   magic_number): no dimension is common to spend and deals / subscriptions, so by quarter only.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -64,6 +76,8 @@ REVENUE_METRICS = ("mrr", "arr", "new_mrr", "expansion_mrr", "contraction_mrr", 
                    "reactivation_mrr", "nrr", "grr", "logo_churn_rate", "ltv")
 QUOTA_METRICS = ("quota", "quota_attainment", "pipeline_coverage", "revenue_per_rep")
 BLENDED_METRICS = ("cac", "cac_payback_months", "ltv_to_cac", "magic_number")
+ROUTING_METRICS = ("leads_routed", "routed_to_queue_rate", "fallback_rate")  # routing block at the end
+SLA_METRICS = ("sla_attainment_rate", "sla_breaches", "sla_open_breaches", "sla_median_minutes")  # SLA block at the end
 
 FAMILIES: tuple[Family, ...] = (
     Family("deals and leads", ("source", "segment", "region"), DEAL_METRICS + LEAD_METRICS + ("new_customers",)),
@@ -71,18 +85,22 @@ FAMILIES: tuple[Family, ...] = (
     Family("quota", ("team", "segment", "region"), QUOTA_METRICS),
     Family("spend", ("department", "category", "channel"), ("sm_spend",)),
     Family("spend with customers or revenue", (), BLENDED_METRICS),
+    Family("routing", ("team", "segment", "region"), ROUTING_METRICS),
+    Family("sla", ("sla", "segment", "region"), SLA_METRICS),
 )
 
 TABLES = ("opportunities", "opportunity_history", "products", "users", "leads", "subscriptions",
-          "accounts", "spend")
+          "accounts", "spend", "_routing_decisions", "activities")
+TABLE_COLUMNS = {"activities": ("type", "subject", "opportunity_id", "account_id", "occurred_at")}
+"""Tables read in part: of activities only what the SLA kickoff event needs, every row."""
 
 
 def read_tables(db: str, tables: tuple[str, ...] = TABLES) -> dict[str, pd.DataFrame]:
-    """Every table the metrics read, whole, into pandas."""
+    """Every table the metrics read, whole, into pandas (of activities: the columns in TABLE_COLUMNS)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         con.execute("SET TimeZone = 'UTC'")
-        return {t: con.execute(f"SELECT * FROM {t}").df() for t in tables}
+        return {t: con.execute(f"SELECT {', '.join(TABLE_COLUMNS.get(t, ('*',)))} FROM {t}").df() for t in tables}
     finally:
         con.close()
 
@@ -315,15 +333,16 @@ def lead_metrics(t: dict[str, pd.DataFrame], model: Any, today: date,
     end_of_day = pd.Timestamp(today + timedelta(days=1))
     contacted = mqls.first_contacted_at.notna()
     stop = mqls.first_contacted_at.where(contacted, end_of_day)
+    # breached: stopped (or still open at the end of today) after the SLA's due time
     if sla.unit in ("business_hours", "business_days"):
         bh = model.company.business_hours
         day = minute(bh.end) - minute(bh.start)
-        waited = business_minutes(mqls.mql_at, stop, model.company)
         allowed = sla.duration * (60 if sla.unit == "business_hours" else day)
+        due = business_deadline(mqls.mql_at, allowed, model.company)
     else:
-        waited = ((pd.to_datetime(stop) - pd.to_datetime(mqls.mql_at)) / pd.Timedelta(minutes=1)).to_numpy()
         allowed = sla.duration * {"minutes": 1, "hours": 60, "days": 1440}[sla.unit]
-    breached = waited > allowed
+        due = pd.to_datetime(mqls.mql_at) + pd.Timedelta(minutes=allowed)
+    breached = (pd.to_datetime(stop) > due).to_numpy()
     m = mqls.assign(breached=breached, decided=contacted.to_numpy() | breached)
     g = grouped(m[m.decided], dims)
     rate = frame(g.breached.mean())
@@ -485,6 +504,10 @@ def compute(t: dict[str, pd.DataFrame], model: Any, today: date) -> dict[str, pd
             v = quota_metrics(t, model, today, d, {"won_amount": won_amount(o, d), "open_pipeline": open_pipeline(o, d)})
         elif fam.name == "spend":
             v = {"sm_spend": sm_spend(t, model, d)}
+        elif fam.name == "routing":
+            v = routing_metrics(t, model, d)
+        elif fam.name == "sla":
+            v = sla_metrics(t, model, today, d)
         else:
             v = blended_metrics(t, model, today, fm)
         values[fam.name] = v
@@ -518,7 +541,213 @@ def blended_metrics(t: dict[str, pd.DataFrame], model: Any, today: date, fm: int
     return out
 
 
+READ_SECONDS: list[float] = []
+"""How long each ``run`` spent reading the store (the rest is pandas computing)."""
+
+
 def run(db: str, model: Any, today: date) -> dict[str, pd.DataFrame]:
     """Read the store and compute every family: what the benchmark times."""
-    return compute(read_tables(db), model, today)
+    start = time.perf_counter()
+    tables = read_tables(db)
+    READ_SECONDS.append(time.perf_counter() - start)
+    return compute(tables, model, today)
 
+
+# -- routing (issue 4: leads_routed, routed_to_queue_rate, fallback_rate) -------------------------
+# Written from their definitions (`revops explain NAME`): the rows are _routing_decisions; the
+# routing graph's own decisions are those with trigger route or api, bucketed by decided_at.
+# Dimensions: team (the decision's), region (the lead's, from its country in routing.regions),
+# any other name from the rep placed (users: segment …).
+ROUTED_TRIGGERS = ("route", "api")
+
+
+def routing_metrics(t: dict[str, pd.DataFrame], model: Any, dims: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    fm = model.company.fiscal_year_start_month
+    d = t["_routing_decisions"].sort_values(["lead_id", "decided_at", "decision_id"])
+    d = d.assign(next_trigger=d.groupby("lead_id").trigger.shift(-1))  # the lead's next decision
+    d = d[d.trigger.isin(ROUTED_TRIGGERS)]
+    region_of = {c.upper(): region for region, codes in model.routing.regions.items() for c in codes}
+    country = t["leads"].set_index("lead_id").country.str.strip().str.upper()
+    d = d.assign(region=d.lead_id.map(country).map(region_of),
+                 owner_id=d.assigned_to.where(d.assigned_kind == "user"),
+                 period=quarter_of(d.decided_at, fm),
+                 queued=d.assigned_kind.isin(("queue", "nurture")),
+                 fell_back=d.next_trigger.eq("fallback"))
+    d = with_owner(d, t["users"], columns=tuple(c for c in dims if c not in ("team", "region")))
+    out: dict[str, pd.DataFrame] = {}
+    g = grouped(d, dims)
+    out["leads_routed"] = frame(g.lead_id.nunique().astype("float64"))
+    out["routed_to_queue_rate"] = frame(ratio(g.queued.sum(), g.size()))
+    g = grouped(d[d.assigned_kind == "user"], dims)
+    out["fallback_rate"] = frame(ratio(g.fell_back.sum(), g.size()))
+    return out
+
+
+# -- SLA clocks (sla_attainment_rate, sla_breaches, sla_open_breaches, sla_median_minutes) --------
+# Written from their definitions (`revops explain NAME`) and docs/sla.md: one clock per SLA of the
+# model and record whose start event happened by the end of `today`, read at that moment, bucketed
+# by started_at. Dimensions: sla (the SLA's key), and the record owner's segment and region (users).
+KICKOFF_WORDS = ("kickoff", "kick-off", "kick off")
+EVENT_TABLES = {"lead": "leads", "leads": "leads", "opportunity": "opportunities", "opportunities": "opportunities"}
+RECORD_KEYS = {"leads": "lead_id", "opportunities": "opportunity_id"}
+CLOCK_UNIT_MINUTES = {"minutes": 1.0, "hours": 60.0, "days": 1440.0}
+
+
+def local_time(s: pd.Series, company: Any) -> pd.Series:
+    """Naive-UTC instants as naive local times of the company."""
+    return pd.to_datetime(s).dt.tz_localize("UTC").dt.tz_convert(company.timezone).dt.tz_localize(None)
+
+
+def business_deadline(start: pd.Series, minutes: float, company: Any) -> pd.Series:
+    """The naive-UTC instant ``minutes`` working minutes after each start: a start outside
+    working hours starts the clock at the next opening, a deadline landing on closing time
+    stays there. Working days are numbered; a start's position is the working minutes before
+    it (as in ``business_minutes``), the deadline is on working day ceil(position / day) - 1."""
+    bh = company.business_hours
+    open_at, per_day = minute(bh.start), minute(bh.end) - minute(bh.start)
+    week = [d for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun") if d in bh.days]
+    if per_day <= 0 or not week:
+        raise ValueError(f"business hours {bh.start}-{bh.end} on {bh.days} hold no working minutes")
+    a = local_time(start, company)
+    if a.empty:
+        return pd.Series(pd.NaT, index=start.index, dtype="datetime64[us]")
+    first = a.min().normalize()
+    margin = 7 * (int(np.ceil(minutes / per_day)) // len(week) + 2) + len(company.holidays)
+    days = pd.date_range(first, a.max().normalize() + pd.Timedelta(days=margin), freq="D")
+    names = np.array(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])[days.day_of_week]
+    working = np.isin(names, week) & ~days.isin(pd.to_datetime(list(company.holidays)))
+    before = np.concatenate([[0], np.cumsum(working)[:-1]])  # working days before each day
+    i = (a.dt.normalize() - first).dt.days.to_numpy()
+    into = ((a - a.dt.normalize()).dt.total_seconds() / 60.0).to_numpy()
+    target = before[i] * per_day + np.where(working[i], np.clip(into - open_at, 0, per_day), 0) + minutes
+    k = np.ceil(target / per_day).astype("int64") - 1
+    opens = (days[working] + pd.Timedelta(minutes=open_at)).tz_localize(
+        company.timezone, nonexistent="shift_forward", ambiguous=np.ones(int(working.sum()), dtype=bool))
+    opens = opens.tz_convert("UTC").tz_localize(None)
+    after_open = pd.to_timedelta(np.round((target - k * per_day) * 60e6), unit="us")
+    return pd.Series(opens[k] + after_open, index=start.index)
+
+
+def sla_records(t: dict[str, pd.DataFrame], sla: Any, table: str) -> pd.DataFrame:
+    """The SLA's table narrowed by its filter. The baseline reads the filters the default
+    model writes: ``FIELD = 'VALUE'`` (null is no match)."""
+    rec = t[table]
+    text = sla.filter.strip()
+    if not text:
+        return rec
+    m = re.fullmatch(r"(\w+)\s*=\s*'([^']*)'", text)
+    if m is None or m.group(1) not in rec.columns:
+        raise ValueError(f"SLA {sla.key!r}: filter {text!r}: this baseline reads filters of the form "
+                         f"FIELD = 'VALUE' over {table} only")
+    return rec[rec[m.group(1)].eq(m.group(2)).fillna(False).astype(bool)]
+
+
+def entered_stage(t: dict[str, pd.DataFrame], stage_keys: list[str]) -> pd.DataFrame:
+    """record_id, when: the first history row of each deal in one of ``stage_keys``; a deal in
+    one of them now that history does not show entering it counts from its close_date."""
+    h = t["opportunity_history"]
+    h = h[h.stage.isin(stage_keys) & h.opportunity_id.notna()]
+    entered = h.groupby("opportunity_id").changed_at.min().rename("when").reset_index()
+    o = t["opportunities"]
+    now_in = o[o.stage.isin(stage_keys) & o.close_date.notna() & ~o.opportunity_id.isin(entered.opportunity_id)]
+    now_in = now_in.assign(when=pd.to_datetime(now_in.close_date))[["opportunity_id", "when"]]
+    both = pd.concat([entered, now_in], ignore_index=True)
+    return both.rename(columns={"opportunity_id": "record_id"})
+
+
+def kickoff_held(t: dict[str, pd.DataFrame], model: Any) -> pd.DataFrame:
+    """record_id, when: the first meeting whose subject says kickoff, on the deal or on its
+    account, at or after the deal closed won. Null ids join nothing (as in SQL)."""
+    a = t["activities"]
+    meetings = a[a.type.str.lower().eq("meeting").fillna(False).astype(bool)]
+    subject = meetings.subject.str.lower()
+    says = np.logical_or.reduce([subject.str.contains(w, regex=False).fillna(False).astype(bool)
+                                 for w in KICKOFF_WORDS])
+    meetings = meetings[says]
+    won = entered_stage(t, [s.key for s in model.pipeline.stages if s.is_won])
+    on_deal = won.merge(meetings[meetings.opportunity_id.notna()][["opportunity_id", "occurred_at"]],
+                        left_on="record_id", right_on="opportunity_id")
+    o = t["opportunities"]
+    accounts = o[o.account_id.notna()][["opportunity_id", "account_id"]]
+    won_accounts = won.merge(accounts, left_on="record_id", right_on="opportunity_id")
+    on_account = won_accounts.merge(meetings[meetings.account_id.notna()][["account_id", "occurred_at"]],
+                                    on="account_id")
+    both = pd.concat([on_deal[["record_id", "when", "occurred_at"]], on_account[["record_id", "when", "occurred_at"]]])
+    both = both[both.occurred_at >= both["when"]]
+    return both.groupby("record_id").occurred_at.min().rename("when").reset_index()
+
+
+def sla_event(t: dict[str, pd.DataFrame], model: Any, ref: str) -> tuple[str, pd.DataFrame]:
+    """The table whose records the event belongs to, and its occurrences (record_id, when):
+    ``TABLE.FIELD`` (a date counts from its midnight), opportunity.closed_won / closed_lost /
+    created, opportunity.kickoff_held."""
+    ref = ref.strip()
+    stages = model.pipeline.stages
+    if ref == "opportunity.closed_won":
+        return "opportunities", entered_stage(t, [s.key for s in stages if s.is_won])
+    if ref == "opportunity.closed_lost":
+        return "opportunities", entered_stage(t, [s.key for s in stages if s.is_closed and not s.is_won])
+    if ref == "opportunity.kickoff_held":
+        return "opportunities", kickoff_held(t, model)
+    if ref == "opportunity.created":
+        ref = "opportunity.created_at"
+    prefix, _, field = ref.partition(".")
+    table = EVENT_TABLES.get(prefix)
+    if table is None or field not in t[table].columns:
+        raise ValueError(f"event {ref!r}: this baseline reads fields of leads and opportunities, "
+                         "closed_won, closed_lost, created and kickoff_held")
+    rec = t[table]
+    rec = rec[rec[field].notna()]
+    return table, pd.DataFrame({"record_id": rec[RECORD_KEYS[table]], "when": pd.to_datetime(rec[field])})
+
+
+def sla_clocks(t: dict[str, pd.DataFrame], model: Any, today: date) -> pd.DataFrame:
+    """One clock per SLA and record whose start happened by the end of ``today``, read then:
+    sla, owner_id, started_at, stopped_at, due_at, state (met / breached / due),
+    elapsed_minutes (business minutes for business units; 0 when the stop came first)."""
+    at = pd.Timestamp(today + timedelta(days=1))
+    parts = []
+    for sla in model.slas:
+        table, starts = sla_event(t, model, sla.start)
+        _, stops = sla_event(t, model, sla.stop)
+        rec = sla_records(t, sla, table)[[RECORD_KEYS[table], "owner_id"]]
+        c = starts[starts["when"] <= at].merge(rec, left_on="record_id", right_on=RECORD_KEYS[table])
+        c = c.rename(columns={"when": "started_at"})
+        stops = stops[stops["when"] <= at].rename(columns={"when": "stopped_at"})
+        c = c.merge(stops, on="record_id", how="left")
+        end = np.maximum(c.started_at, c.stopped_at.fillna(at))
+        if sla.unit in ("business_hours", "business_days"):
+            bh = model.company.business_hours
+            per_unit = 60.0 if sla.unit == "business_hours" else minute(bh.end) - minute(bh.start)
+            c["due_at"] = business_deadline(c.started_at, sla.duration * per_unit, model.company)
+            c["elapsed_minutes"] = business_minutes(c.started_at, end, model.company)
+        else:
+            allowed = sla.duration * CLOCK_UNIT_MINUTES[sla.unit]
+            c["due_at"] = c.started_at + pd.Timedelta(microseconds=round(allowed * 60e6))
+            c["elapsed_minutes"] = (end - c.started_at).dt.total_seconds() / 60.0
+        stopped = c.stopped_at.notna()
+        c["state"] = np.select([stopped & (c.stopped_at <= c.due_at), stopped, at > c.due_at],
+                               ["met", "breached", "breached"], "due")
+        parts.append(c.assign(sla=sla.key)[["sla", "record_id", "owner_id", "started_at", "stopped_at",
+                                            "due_at", "state", "elapsed_minutes"]])
+    if not parts:  # nothing promised: no clocks
+        return pd.DataFrame({c: pd.Series(dtype=d) for c, d in (
+            ("sla", object), ("record_id", object), ("owner_id", object), ("started_at", "datetime64[us]"),
+            ("stopped_at", "datetime64[us]"), ("due_at", "datetime64[us]"), ("state", object),
+            ("elapsed_minutes", "float64"))})
+    return pd.concat(parts, ignore_index=True)
+
+
+def sla_metrics(t: dict[str, pd.DataFrame], model: Any, today: date,
+                dims: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """The sla_* metrics by the started_at quarter and ``dims`` (``sla`` and the owner's columns)."""
+    c = with_owner(sla_clocks(t, model, today), t["users"], columns=owner_columns(dims))
+    c = c.assign(period=quarter_of(c.started_at, model.company.fiscal_year_start_month))
+    out: dict[str, pd.DataFrame] = {}
+    decided = c[c.state.isin(["met", "breached"])]
+    out["sla_attainment_rate"] = frame(grouped(decided.assign(met=decided.state == "met"), dims).met.mean())
+    breached = c[c.state == "breached"]
+    out["sla_breaches"] = frame(grouped(breached, dims).size().astype("float64"))
+    out["sla_open_breaches"] = frame(grouped(breached[breached.stopped_at.isna()], dims).size().astype("float64"))
+    out["sla_median_minutes"] = frame(grouped(c[c.stopped_at.notna()], dims).elapsed_minutes.median())
+    return out

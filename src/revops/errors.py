@@ -44,3 +44,11 @@ class TrainingError(RevopsError):
 
 class SlaError(RevopsError):
     """SLA clocks cannot be read as asked: unknown SLA, state or time, or an event the store cannot give."""
+
+
+class DealError(RevopsError):
+    """A deal cannot be moved or checked as asked: unknown deal, stage, rule, or a refused stage gate."""
+
+
+class ForecastError(RevopsError):
+    """A forecast, a forecast call or a pipeline flow cannot be given as asked: unknown period or user, an adjustment without a note."""

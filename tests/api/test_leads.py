@@ -130,6 +130,9 @@ def test_get_reads_back_the_lead_with_score_parts_owner_and_routing_decision(org
     smb_step = decision["steps"][-1]
     assert {c["user_id"]: c["outcome"] for c in smb_step["candidates"]} == {"smb_chi": "chosen", "smb_ny": "skipped"}
     assert [(m["from_stage"], m["to_stage"]) for m in detail["lifecycle_events"]] == [("new", "mql")]
+    [scored] = detail["score_history"]  # its score as it arrived, for explaining it later
+    assert (scored["scored_at"], scored["score"], scored["fit"], scored["intent"], scored["engagement"],
+            scored["source"]) == ("2026-05-12T15:00:00Z", 60.0, 30.0, 30.0, 0.0, "api")
     assert missing.status_code == 404 and "nope" in missing.json()["detail"]
 
 
@@ -145,6 +148,7 @@ def test_a_stored_lead_posted_again_is_updated_in_place_and_keeps_its_owner(org_
         "new@acme.com", "VP Sales", 150, "sql", "mm_ae_na")
     assert stored(org_db, "SELECT count(*) AS n FROM leads")[0]["n"] == 1
     assert stored(org_db, "SELECT count(*) AS n FROM _routing_decisions")[0]["n"] == 0
+    assert stored(org_db, "SELECT lead_id, source FROM _score_history") == [{"lead_id": "CRM-1", "source": "api"}]
 
 
 def test_health_answers_without_a_token(org_db):

@@ -141,6 +141,9 @@ def test_explain_shows_the_rules_behind_a_score_and_the_lifecycle_moves(db):
     fit = next(g for g in data["groups"] if g["group"] == "fit")
     assert (fit["uncapped"], fit["points"], fit["capped"]) == (55.0, 40.0, True)
     assert [e["to_stage"] for e in data["lifecycle"]] == ["mql"]
+    assert [(h["score"], h["source"]) for h in data["score_history"]] == [(68.0, "score")]
+    table = run_cli("--db", str(db), "score", "explain", "vp", "--at", AT)
+    assert table.returncode == 0 and "Score history" in table.stdout
     missing = run_cli("--db", str(db), "score", "explain", "nobody")
     assert missing.returncode == 1 and "no lead 'nobody'" in missing.stderr
 

@@ -10,11 +10,11 @@ from revops.store import Store, schema
 from tests.demo.conftest import TODAY, scalar, table_hash
 
 HASHED = (("leads", "lead_id"), ("opportunity_history", "history_id"), ("subscriptions", "subscription_id"),
-          ("contacts", "contact_id"))
+          ("contacts", "contact_id"), ("_routing_decisions", "decision_id"))
 
 
 def fingerprint(store: Store) -> tuple:
-    return (store.row_counts((*schema.TABLE_NAMES, *schema.TRUTH_TABLES)),
+    return (store.row_counts((*schema.TABLE_NAMES, *schema.TRUTH_TABLES, "_routing_decisions")),
             tuple(table_hash(store, t, k) for t, k in HASHED))
 
 
@@ -63,3 +63,15 @@ def test_a_failed_build_leaves_the_previous_store_intact(tmp_path, monkeypatch):
             build_demo(store, "tiny", 8, TODAY)
         assert calls["n"] > 12
         assert fingerprint(store) == before
+
+
+def test_a_rebuild_replaces_the_records_about_the_old_leads(tmp_path):
+    with Store(tmp_path / "again.duckdb") as store:
+        build_demo(store, "tiny", 1, TODAY)
+        store.con.execute("INSERT INTO _lifecycle_events (lead_id, to_stage) VALUES ('lead_00000001', 'mql')")
+        store.con.execute("INSERT INTO _score_history (lead_id, score) VALUES ('lead_00000001', 90)")
+        second = build_demo(store, "tiny", 2, TODAY)
+        assert scalar(store, "SELECT count(*) FROM _lifecycle_events") == 0
+        assert scalar(store, "SELECT count(*) FROM _score_history") == 0
+        # the second build's decisions only: not one of the first build's is left
+        assert scalar(store, "SELECT count(*) FROM _routing_decisions") == second.rows["_routing_decisions"] > 0

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+from revops.store import Store
+
 
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "revops.cli.main", *args], capture_output=True, text=True)
@@ -19,6 +21,13 @@ def test_demo_prints_rows_per_table_as_json(tmp_path):
     assert report["source"] == "demo:small:seed=3"
     rows = {r["table"]: r["rows"] for r in report["tables"]}
     assert rows["leads"] > 4_000 and rows["truth_duplicates"] > 0
+    assert report["routing_decisions"] > 4_000  # revops routed the leads
+    with Store(db, read_only=True) as store:
+        [(lead,)] = store.con.execute("SELECT min(lead_id) FROM _routing_decisions WHERE trigger = 'route'").fetchall()
+    explained = run("--db", str(db), "route", "--explain", lead, "--format", "json")
+    assert explained.returncode == 0, explained.stderr
+    decisions = json.loads(explained.stdout)
+    assert decisions and decisions[0]["trigger"] == "route" and decisions[0]["path"][0] == "new_lead"
 
 
 def test_demo_rejects_a_bad_date_and_scale(tmp_path):

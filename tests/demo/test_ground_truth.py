@@ -131,3 +131,23 @@ def test_skilled_reps_win_more(demo_store):
     low = sum(r["win"] for r in rows[:half]) / half
     high = sum(r["win"] for r in rows[-half:]) / half
     assert high > low
+
+
+def test_the_rep_who_got_the_lead_calls_at_their_own_speed(demo_store):
+    """truth_reps.response_minutes shows in the data for whoever routing gave leads to:
+    slow reps (and managers) call later than fast ones, counted from the assignment."""
+    rows = demo_store.query("""
+        SELECT r.response_minutes > 120 AS slow,
+               median(date_diff('minute', d.decided_at, l.first_contacted_at)) AS wait
+        FROM _routing_decisions d JOIN leads l USING (lead_id)
+        JOIN truth_reps r ON r.user_id = d.assigned_to
+        JOIN activities a ON a.lead_id = l.lead_id AND a.occurred_at = l.first_contacted_at
+                          AND a.owner_id = d.assigned_to
+        WHERE d.assigned_kind = 'user' AND d.trigger IN ('route', 'fallback')
+          AND l.first_contacted_at >= d.decided_at
+        GROUP BY 1""")
+    wait = {r["slow"]: r["wait"] for r in rows}
+    assert wait[True] > 2 * wait[False]
+    roles = {r["role"] for r in demo_store.query(
+        "SELECT DISTINCT u.role FROM truth_reps t JOIN users u USING (user_id)")}
+    assert roles == {"ae", "sdr", "csm", "manager"}

@@ -97,7 +97,8 @@ def test_health_targets_and_hygiene_defaults(model):
     assert model.targets.cac_payback_months.warning_above == 18
     assert {r.key for r in model.hygiene.rules} == {
         "close_date_in_past", "no_recent_activity", "no_next_step", "no_amount_late_stage",
-        "pushed_twice", "stuck_in_stage"}
+        "pushed_twice", "stuck_in_stage", "stage_skipped", "stage_requirements"}
+    assert [r.key for r in model.hygiene.rules if r.at_risk] == ["no_recent_activity"]
 
 
 def test_vocabularies_accept_keys_and_labels(model):

@@ -47,3 +47,17 @@ def test_opening_a_missing_store_read_only_says_how_to_make_one(tmp_path):
 def test_the_data_model_document_matches_the_schema():
     doc = Path(__file__).resolve().parents[2] / "docs" / "data-model.md"
     assert doc.read_text() == data_model_markdown(), "run: python -m revops.store.describe > docs/data-model.md"
+
+
+def test_a_store_of_schema_3_gains_the_score_history_when_opened(tmp_path):
+    db = tmp_path / "v3.duckdb"
+    with Store(db) as store:  # made as schema 3 left it: no score history yet
+        store.con.execute("DROP TABLE _score_history")
+        store.con.execute("DELETE FROM _schema_migrations WHERE version = 4")
+        store.append("leads", __import__("pyarrow").table({"lead_id": ["l1"], "score": [55.0]}))
+    with Store(db) as store:
+        assert 4 in {r[0] for r in store.con.execute("SELECT version FROM _schema_migrations").fetchall()}
+        assert list(store.columns("_score_history")) == [
+            "lead_id", "scored_at", "score", "fit", "intent", "engagement", "predicted_conversion",
+            "model_version", "model_hash", "source"]
+        assert store.row_counts(("leads",)) == {"leads": 1}  # the data stays

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from revops import __version__
 from revops.api import errors
 from revops.api.deps import require_token
-from revops.api.routers import health, leads, users
+from revops.api.routers import health, leads, opportunities, users
 from revops.api.services import ApiServices
 from revops.api.settings import ApiSettings
 
@@ -49,7 +49,7 @@ def create_app(settings: ApiSettings | None = None, *, services: ApiServices | N
     errors.install(app)
     app.include_router(health.router)
     secured = [Depends(require_token)]
-    for module in (leads, users):
+    for module in (leads, users, opportunities):
         app.include_router(module.router, prefix=V1, dependencies=secured)
     _describe_bodies(app, [m for module in (leads, users) for m in getattr(module, "REQUEST_SCHEMAS", [])])
     return app

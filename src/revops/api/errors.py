@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from revops.api.intake import Rejection, Unavailable
+from revops.engines.deals.moves import MoveRefused
 
 
 def field_name(loc: tuple | list) -> str:
@@ -54,6 +55,12 @@ async def _rejected(request: Request, exc: Rejection) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status)
 
 
+async def _move_refused(request: Request, exc: MoveRefused) -> JSONResponse:
+    """A stage move refused: the same JSON as `revops deal move --format json` (a stage gate:
+    ``{"error": "stage_gate", "missing": […], "failed": […]}``), 409 / 404 / 422."""
+    return JSONResponse(exc.body(), status_code=exc.status)
+
+
 async def _unavailable(request: Request, exc: Unavailable) -> JSONResponse:
     return JSONResponse({"detail": exc.detail, "errors": []}, status_code=503,
                         headers={"Retry-After": str(exc.retry_after)})
@@ -68,4 +75,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(Rejection, _rejected)
     app.add_exception_handler(Unavailable, _unavailable)
+    app.add_exception_handler(MoveRefused, _move_refused)
     app.add_exception_handler(StarletteHTTPException, _http)

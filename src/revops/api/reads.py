@@ -1,8 +1,8 @@
 """What the GET endpoints answer, read from the store through a request's own cursor.
 
 ``lead_detail``: the stored lead (custom attributes included), its score parts with the rules
-explanation as of now, its owner, every routing decision about it node by node, and its
-lifecycle moves. ``user_detail``: the users row and what routing counts for the user now.
+explanation as of now, its owner, every routing decision about it node by node, its
+lifecycle moves and its score history. ``user_detail``: the users row and what routing counts for the user now.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from revops.api.services import StoreReader
 from revops.engines.routing.audit import decisions_for
-from revops.engines.scoring.combined import band_of, score_lead
+from revops.engines.scoring.combined import band_of, score_history, score_lead
 from revops.engines.scoring.lifecycle import lead_history
 from revops.engines.scoring.rules import EVENT_TABLES
 
@@ -39,7 +39,8 @@ def lead_detail(reader: StoreReader, model: Any, lead_id: str, now: datetime) ->
     return {"lead_id": lead_id, "lead": lead, "score": score, "score_parts": parts,
             "owner": _owner(reader, model, lead.get("owner_id")),
             "routing_decisions": decisions_for(reader, lead_id),
-            "lifecycle_events": lead_history(reader, lead_id)}
+            "lifecycle_events": lead_history(reader, lead_id),
+            "score_history": score_history(reader, lead_id)}
 
 
 def _owner(reader: StoreReader, model: Any, owner_id: str | None) -> dict[str, Any] | None:

@@ -53,16 +53,19 @@ def register(app: typer.Typer) -> None:
                 return step
 
             try:
-                build = build_demo(store, scale, seed, day, progress=start)
+                build = build_demo(store, scale, seed, day, progress=start, model=model)
                 app.record_model(store, model)
             finally:
                 store.close()
         rows = [{"table": t, "rows": build.rows.get(t, 0)}
                 for t in (*schema.TABLE_NAMES, *schema.TRUTH_TABLES)]
+        decisions = build.rows.get("_routing_decisions", 0)
         if fmt is OutputFormat.json:
             emit({"source": build.source, "scale": build.scale, "seed": build.seed,
-                  "today": build.today, "seconds": round(build.seconds, 2), "tables": rows}, fmt)
+                  "today": build.today, "seconds": round(build.seconds, 2), "tables": rows,
+                  "routing_decisions": decisions}, fmt)
             return
         if fmt is OutputFormat.table:
-            stderr.print(f"built {build.source} (today={build.today}) in {build.seconds:.1f}s")
+            stderr.print(f"built {build.source} (today={build.today}) in {build.seconds:.1f}s; "
+                         f"{decisions:,} routing decisions (`revops route --explain LEAD_ID`)")
         emit(rows, fmt, columns=["table", "rows"], title=f"{build.source}, today {build.today}")

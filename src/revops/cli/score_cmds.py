@@ -165,7 +165,7 @@ def explain(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Why a stored lead has its score: rules, caps, predictive factors and lifecycle moves."""
-    from revops.engines.scoring.combined import score_leads, score_rows
+    from revops.engines.scoring.combined import score_history, score_leads, score_rows
     from revops.engines.scoring.lifecycle import lead_history
 
     app = app_context(ctx)
@@ -180,7 +180,9 @@ def explain(
         score_leads(store, model, now, lead_ids=[lead_id], factors=True)
         [row] = score_rows(store, model, explain=True)
         history = lead_history(store, lead_id)
-    data = {**{k: row[k] for k in ROW_COLUMNS}, "as_of": now, **row["explanation"], "lifecycle": history}
+        scores = score_history(store, lead_id)
+    data = {**{k: row[k] for k in ROW_COLUMNS}, "as_of": now, **row["explanation"], "lifecycle": history,
+            "score_history": scores}
     if fmt is not OutputFormat.table:
         emit(data, fmt)
         return
@@ -213,6 +215,10 @@ def _print_explanation(data: dict[str, Any]) -> None:
     if data["lifecycle"]:
         emit(data["lifecycle"], OutputFormat.table, columns=["changed_at", "from_stage", "to_stage", "reason"],
              title="Lifecycle moves")
+    if data["score_history"]:
+        emit(data["score_history"], OutputFormat.table,
+             columns=["scored_at", "score", "fit", "intent", "engagement", "predicted_conversion", "model_version",
+                      "source"], title="Score history (each scoring that changed the score)")
 
 
 def calibration(

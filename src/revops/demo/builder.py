@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -45,6 +46,9 @@ OPP_CHUNK = 50_000
 ROW_CHUNK = 1_000_000
 BUILD_MEMORY_LIMIT = "1500MB"  # DuckDB's share while writing: keeps a large build under 4 GiB
 STAGING = "revops_demo_staging"
+DECISIONS = "_routing_decisions"
+LEAD_RECORDS = ("_lifecycle_events", "_score_history", "_idempotency")
+"""revops' records about the leads a build replaces, emptied with them (decisions are rewritten)."""
 REVOPS_USER = 3  # changes made by the system (owner reassignment) are logged as RevOps
 
 
@@ -76,19 +80,27 @@ def plan_steps(scale: Scale, company: Company) -> int:
 
 
 def build_demo(store: Store, scale: str = "small", seed: int = 42, today: date | None = None,
-               progress: Callable[[int], Progress] | None = None) -> DemoBuild:
+               progress: Callable[[int], Progress] | None = None, model: Any = None) -> DemoBuild:
     """Simulate and write. ``progress(total)`` returns a callback called once per step.
+    ``model`` (default: the built-in revenue model) routes the leads (``demo/routing.py``).
 
     Chunks are first appended to a staging database next to the store (each chunk its own
     small commit, so memory stays flat), then copied into the store in one transaction.
+    The records revops keeps about leads (routing decisions, lifecycle moves, score history,
+    idempotency keys) describe the leads being replaced: they are replaced too.
     """
     started = utcnow()
     sc = resolve_scale(scale)
     cal = SimCalendar(today or datetime.now(timezone.utc).date())
-    company = simulate_company(sc, seed, cal)
+    if model is None:
+        from revops.model import load_model
+
+        model = load_model(None)
+    company = simulate_company(sc, seed, cal, model)
     step = progress(plan_steps(sc, company)) if progress else (lambda label: None)
     rows: dict[str, int] = {}
-    tables = (*schema.TABLE_NAMES, *schema.TRUTH_TABLES)
+    tables = (*schema.TABLE_NAMES, *schema.TRUTH_TABLES, DECISIONS)
+    cleared = tuple(t for t in LEAD_RECORDS if store.has_table(t))
     limit = store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     staging_dir = _staging_dir(store)
     store.con.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
@@ -100,11 +112,13 @@ def build_demo(store: Store, scale: str = "small", seed: int = 42, today: date |
             rows[table] = rows.get(table, 0) + append_chunk(store, table, data)
         del company
         with store.transaction():
-            store.truncate(*tables)
+            store.truncate(*tables, *cleared)
             for t in tables:
                 store.con.execute(f"INSERT INTO main.{quote(t)} SELECT * FROM {STAGING}.{quote(t)}")
             finished = utcnow()
             for t in tables:
+                if t == DECISIONS:
+                    continue  # revops' own record, not a load
                 n = rows.get(t, 0)
                 _record_run(store, run_id=f"demo-{uuid.uuid4().hex[:12]}", table_name=t,
                             file=f"demo:{sc.name}:seed={seed}", source_kind="demo",
@@ -210,6 +224,9 @@ def _lead_chunks(c: Company, step: Progress) -> Iterator[tuple[str, pa.Table]]:
         idx = np.arange(rows.start, rows.stop)
         rng = rng_for(c.seed, "lead_chunk", k)
         yield "leads", leads_table(cal, leads, c.comps, rows)
+        if k == 0:
+            for part in leads.decisions:
+                yield DECISIONS, part
         yield "truth_leads", truth_leads_table(leads, rows)
         t = simulate_touches(rng, cal, c.camps, c.qstarts, idx, leads.created[rows],
                              leads.channel[rows], leads.campaign[rows], leads.quality[rows],
@@ -219,7 +236,7 @@ def _lead_chunks(c: Company, step: Progress) -> Iterator[tuple[str, pa.Table]]:
         a = act.lead_activities(rng, leads.first_contacted_at[rows], leads.worked_until[rows],
                                 ~np.isnan(leads.sal_at[rows]), ~np.isnan(leads.converted_at[rows]))
         lead = idx[a["lead"]]
-        yield "activities", act.activities_table(cal, a, activity_id, leads.owner[lead], lead=lead)
+        yield "activities", act.activities_table(cal, a, activity_id, leads.worker[lead], lead=lead)
         activity_id += len(a["t"])
         step(f"leads {rows.stop:,}/{n:,}")
     c.next_activity_id = activity_id  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ usage) are generated from them chunk by chunk while writing (see ``builder``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from revops.demo.customers import CustomerBook, CustomerWins, simulate_customers
 from revops.demo.deals import DealHistory, DealSpecs, DealState, reassign, new_business, simulate_history
 from revops.demo.leads import Leads, finalize_status, simulate_leads
 from revops.demo.marketing import CHANNELS, Campaigns, build_campaigns, quarter_starts
-from revops.demo.people import Staff, build_staff
+from revops.demo.people import ROLES, Staff, build_staff
 from revops.demo.scales import Scale
 from revops.demo.seeds import rng_for
 from revops.demo.vocabulary import WON
@@ -43,12 +44,13 @@ class Company:
     contacts: ContactBook
 
 
-def simulate_company(scale: Scale, seed: int, cal: SimCalendar) -> Company:
+def simulate_company(scale: Scale, seed: int, cal: SimCalendar, model: Any) -> Company:
+    """The company as ``model`` routes its leads (its routing section, SLAs and calendar)."""
     staff = build_staff(scale, cal, seed)
     comps = build_companies(scale.companies, seed)
     camps = build_campaigns(cal)
     qstarts = quarter_starts(cal)
-    leads = simulate_leads(scale.leads, cal, comps, camps, qstarts, staff, seed)
+    leads = simulate_leads(scale.leads, cal, comps, camps, qstarts, staff, seed, model, scale.routed_days)
     rng = rng_for(seed, "deals")
 
     # -- new business: the first converted lead of each company opens the deal ------------
@@ -61,6 +63,11 @@ def simulate_company(scale: Scale, seed: int, cal: SimCalendar) -> Company:
     company = leads.company[openers]
     segment = comps.segment[company]
     owner = staff.assign(rng, leads.converted_at[openers], "ae", comps.region[company], segment)
+    # an AE who owns the lead (routed to them, or handed on by the SDR) owns its deal
+    lead_owner = leads.owner[openers]
+    theirs = (lead_owner >= 0) & (staff.role_arr[np.maximum(lead_owner, 0)] == ROLES.index("ae"))
+    theirs &= staff.end[np.maximum(lead_owner, 0)] > leads.converted_at[openers]
+    owner = np.where(theirs, lead_owner, owner)
     nb = new_business(rng, cal, staff, leads.converted_at[openers], leads.quality[openers], segment,
                       owner, account=company, contact=contact_of[openers], lead=openers,
                       campaign=leads.campaign[openers], source=leads.channel[openers].astype("int64"))

@@ -1,15 +1,17 @@
 """Leads and their lifecycle: created -> mql -> sql -> sal -> opportunity, or recycled /
-disqualified, with first-contact times that depend on the SDR and the hour.
+disqualified, with first-contact times that depend on the rep routing chose and the hour.
 
 Hidden ``quality`` (0-1, in ``truth_leads``) comes from the channel, the company's fit
 (industry, size), the person's seniority and noise. ``would_convert`` is drawn from
 quality: the lead would become an opportunity if worked promptly. Slow first contact
-(slow reps, nights, weekends) loses part of those: speed to lead matters.
+(slow reps, nights, weekends) loses part of those: speed to lead matters. Who owns and works
+each lead is decided by revops' routing engine (``routing``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +22,7 @@ from revops.demo.calendar import SimCalendar
 from revops.demo.companies import Companies
 from revops.demo.marketing import CHANNEL_NAMES, CHANNEL_QUALITY, CHANNELS, Campaigns
 from revops.demo.people import Staff
+from revops.demo.routing import Arrivals, WorkDraws, work_leads
 from revops.demo.seeds import choice_codes, rng_for, sigmoid
 from revops.demo.vocabulary import (COUNTRY_CODES, FIRST_NAMES, INDUSTRY_NAMES, LAST_NAMES, LIFECYCLE,
                                     REGIONS, TIMEZONES, TITLES)
@@ -27,6 +30,12 @@ from revops.demo.vocabulary import (COUNTRY_CODES, FIRST_NAMES, INDUSTRY_NAMES, 
 OUTBOUND = 5
 SENIORITY_QUALITY = np.array([-0.6, 0.0, 0.45, 0.3])
 NAN = np.nan
+LEGACY_SIZE_POINTS = 20
+"""Points marketing's legacy score gives a company of more than 1,000 employees."""
+MQL_POINTS = 35
+"""Points the legacy score adds when a lead raises its hand (becomes an MQL); an MQL scores 61+."""
+WORK_END_DAYS = 10.0
+"""Mean days, after its last step, until a worked lead that does not convert is closed."""
 
 
 @dataclass
@@ -50,8 +59,17 @@ class Leads:
     converted_at: np.ndarray
     disqualified_at: np.ndarray
     recycled_at: np.ndarray
-    worked_until: np.ndarray  # end of the SDR's working window (for activities)
+    worked_until: np.ndarray  # end of the rep's working window (for activities)
     score: np.ndarray
+    queue: list[str | None] = field(default_factory=list)
+    """The queue that owns the lead (routing sent it there), else None."""
+    assigned_at: np.ndarray | None = None
+    worker: np.ndarray | None = None
+    """The rep who made the first contact (-1: nobody)."""
+    decisions: list[pa.Table] = field(default_factory=list)
+    """The routing decisions about the leads (``_routing_decisions`` rows)."""
+    open_leads: dict[str, int] = field(default_factory=dict)
+    """Open leads per user as routing counted them today."""
     status: np.ndarray | None = None  # filled once deals are known
     account: np.ndarray | None = None
     contact: np.ndarray | None = None
@@ -82,7 +100,10 @@ def _created_days(rng: np.random.Generator, cal: SimCalendar, n: int, region: np
 
 
 def simulate_leads(n: int, cal: SimCalendar, comps: Companies, camps: Campaigns,
-                   qstarts: np.ndarray, staff: Staff, seed: int) -> Leads:
+                   qstarts: np.ndarray, staff: Staff, seed: int, model: Any,
+                   routed_days: int | None = None) -> Leads:
+    """Leads arrive, marketing scores them, revops routes them (``routing``) and the reps it
+    chooses work them."""
     rng = rng_for(seed, "leads")
     company = choice_codes(rng, comps.popularity, n).astype("int64")
     region = comps.region[company]
@@ -101,72 +122,51 @@ def simulate_leads(n: int, cal: SimCalendar, comps: Companies, camps: Campaigns,
     quality = sigmoid(z)
     would_convert = rng.random(n) < 0.55 * quality ** 1.5
 
-    owner = staff.assign(rng, created, "sdr", region)
+    prospector = staff.assign(rng, created, "sdr", region)  # who found each outbound lead
     inbound = channel != OUTBOUND
     # engagement -> MQL (inbound only)
     mql = inbound & (would_convert | (rng.random(n) < 0.9 * quality ** 1.3))
     instant = rng.random(n) < 0.45
     mql_at = np.where(mql, created + np.where(instant, 0.0, rng.exponential(6, n)), NAN)
-
-    # first contact: working hours of the SDR, their typical speed, noise
-    start = np.where(inbound, mql_at, created + rng.uniform(0.01, 0.2, n))
-    offset = staff.tz_offset_hours[owner] / 24.0
-    ready = cal.next_business_start(np.nan_to_num(start) + offset) - offset
-    delay = staff.response_minutes[owner] * np.exp(rng.normal(0, 0.7, n)) / 1440.0
-    never = rng.random(n) < 0.04 + 0.15 * staff.sloppiness[owner]
-    works = (inbound & mql) | ~inbound
-    first_contact = np.where(works & ~(never & inbound), ready + delay, NAN)
-    first_contact = np.where(~inbound, start, first_contact)
-    wait_hours = (first_contact - np.nan_to_num(start, nan=0)) * 24
-    keep = rng.random(n) > 0.5 * (1 - np.exp(-np.nan_to_num(wait_hours, nan=1e6) / 10.0))
-    converts = would_convert & ~np.isnan(first_contact) & keep
-
-    sql_at = np.full(n, NAN)
-    sal_at = np.full(n, NAN)
-    conv_at = np.full(n, NAN)
-    disq_at = np.full(n, NAN)
-    recyc_at = np.full(n, NAN)
-    fc = np.nan_to_num(first_contact, nan=0)
-    sql_at[converts] = fc[converts] + rng.uniform(0.05, 3, converts.sum())
-    sal_at[converts] = sql_at[converts] + 0.5 + rng.exponential(4, converts.sum())
-    conv_at[converts] = sal_at[converts] + rng.uniform(0, 5, converts.sum())
-    contacted = ~np.isnan(first_contact) & ~converts
-    reach_sql = contacted & (rng.random(n) < np.where(inbound, 0.15 + 0.5 * quality, 0.05 + 0.2 * quality))
-    reach_sal = reach_sql & (rng.random(n) < 0.35)
-    sql_at[reach_sql] = fc[reach_sql] + rng.uniform(0.1, 4, reach_sql.sum())
-    sal_at[reach_sal] = sql_at[reach_sal] + 0.5 + rng.exponential(5, reach_sal.sum())
-    last_step = np.fmax(np.fmax(first_contact, sql_at), sal_at)
-    ends = contacted & (rng.random(n) < 0.97)
-    disq = ends & (rng.random(n) < np.where(reach_sal, 0.6, 0.35))
-    end_t = np.nan_to_num(last_step) + 3 + rng.exponential(18, n)
-    disq_at[disq] = end_t[disq]
-    recyc = ends & ~disq
-    recyc_at[recyc] = end_t[recyc]
     # inbound that never engaged: a few junk leads get disqualified quickly
     junk = inbound & ~mql & (rng.random(n) < 0.12)
-    disq_at[junk] = created[junk] + rng.uniform(0.2, 5, junk.sum())
-    # engaged but never contacted: nurture recycles them after two months
-    stranded = mql & np.isnan(first_contact)
-    recyc_at[stranded] = mql_at[stranded] + 60
+    junk_at = np.where(junk, created + rng.uniform(0.2, 5, n), NAN)
 
-    worked_until = np.where(converts, conv_at, np.where(np.isnan(disq_at), recyc_at, disq_at))
-    worked_until = np.where(np.isnan(worked_until), fc + 30, worked_until)
-
-    # nothing at or after today has happened yet
-    for arr in (mql_at, first_contact, sql_at, sal_at, conv_at, disq_at, recyc_at):
-        arr[arr >= cal.cutoff] = NAN
-    worked_until = np.minimum(worked_until, cal.cutoff - 1e-3)
-
-    # a legacy points score marketing uses today: only loosely related to quality
-    score = np.clip(np.round(25 * quality + 10 * (seniority >= 2) + 15 * (channel == 6)
-                             + rng.normal(20, 15, n)), 0, 100)
+    # marketing's legacy points score: only loosely related to quality; a lead that raises its
+    # hand (an MQL) gets the hand-raise points, so every MQL scores more than 60
+    employees = comps.employees[company]
+    arrival_score = np.clip(np.round(25 * quality + 10 * (seniority >= 2) + 15 * (channel == 6)
+                                     + LEGACY_SIZE_POINTS * (employees > 1000) + rng.normal(20, 15, n)), 0, 100)
+    mql_score = np.clip(arrival_score + MQL_POINTS, 61, 100)
     first = rng.integers(0, len(FIRST_NAMES), n)
     last = rng.integers(0, len(LAST_NAMES), n)
     phone = rng.integers(2_000_000, 9_999_999, n)
     email_style = choice_codes(rng, np.array([0.6, 0.25, 0.15]), n)
+
+    arrivals = Arrivals(
+        created=created, inbound=inbound, mql=mql, mql_at=mql_at, would_convert=would_convert,
+        quality=quality, junk_at=junk_at, arrival_score=arrival_score, mql_score=mql_score,
+        company_size=employees, country=list(np.asarray(COUNTRY_CODES, dtype=object)[comps.country[company]]),
+        industry=list(np.asarray(INDUSTRY_NAMES, dtype=object)[comps.industry[company]]),
+        source=list(np.asarray(CHANNEL_NAMES, dtype=object)[channel]),
+        title=list(np.asarray([t[0] for t in TITLES], dtype=object)[title]), prospector=prospector)
+    draws = WorkDraws.draw(rng_for(seed, "lead_work"), n, WORK_END_DAYS)
+    go_live = None if routed_days is None else cal.cutoff - routed_days
+    w = work_leads(model, staff, cal, seed, arrivals, draws, go_live)
+
+    conv_at, disq_at, recyc_at = w.converted_at, w.disqualified_at, w.recycled_at
+    first_contact, sql_at, sal_at = w.first_contacted_at, w.sql_at, w.sal_at
+    worked_until = np.where(~np.isnan(conv_at), conv_at, np.where(np.isnan(disq_at), recyc_at, disq_at))
+    worked_until = np.where(np.isnan(worked_until), np.nan_to_num(first_contact) + 30, worked_until)
+    # nothing at or after today has happened yet
+    for arr in (mql_at, first_contact, sql_at, sal_at, conv_at, disq_at, recyc_at):
+        arr[arr >= cal.cutoff] = NAN
+    worked_until = np.minimum(worked_until, cal.cutoff - 1e-3)
+    score = np.where(mql & ~np.isnan(mql_at), mql_score, arrival_score)
     return Leads(created, channel, campaign, company, first, last, title, email_style, phone,
-                 quality, would_convert, owner, mql_at, first_contact, sal_at, sql_at, conv_at,
-                 disq_at, recyc_at, worked_until, score)
+                 quality, would_convert, w.owner, mql_at, first_contact, sal_at, sql_at, conv_at,
+                 disq_at, recyc_at, worked_until, score, queue=w.queue, assigned_at=w.assigned_at,
+                 worker=w.worker, decisions=w.decisions, open_leads=w.open_leads)
 
 
 def finalize_status(leads: Leads, won_before_cutoff: np.ndarray) -> None:
@@ -205,7 +205,8 @@ def leads_table(cal: SimCalendar, leads: Leads, comps: Companies, rows: slice) -
     converted = ~np.isnan(leads.converted_at[rows])
     updated = np.nanmax(np.vstack([leads.created[rows], leads.mql_at[rows], leads.first_contacted_at[rows],
                                    leads.sal_at[rows], leads.sql_at[rows], leads.converted_at[rows],
-                                   leads.disqualified_at[rows], leads.recycled_at[rows]]), axis=0)
+                                   leads.disqualified_at[rows], leads.recycled_at[rows],
+                                   leads.assigned_at[rows]]), axis=0)
     return pa.table({
         "lead_id": col.ids("lead_", idx, 8),
         "email": email,
@@ -221,8 +222,10 @@ def leads_table(cal: SimCalendar, leads: Leads, comps: Companies, rows: slice) -
         "campaign_id": col.ids("cmp_", leads.campaign[rows], 4),
         "created_at": col.timestamps(cal, leads.created[rows]),
         "status": col.category(leads.status[rows], LIFECYCLE),
-        "owner_id": col.ids("usr_", leads.owner[rows], 4),
+        "owner_id": pc.coalesce(col.ids_or_null("usr_", leads.owner[rows], 4),
+                                pa.array(leads.queue[rows], pa.string())),
         "score": col.numbers(leads.score[rows], 0),
+        "assigned_at": col.timestamps(cal, leads.assigned_at[rows]),
         "converted": col.booleans(converted),
         "converted_at": col.timestamps(cal, leads.converted_at[rows]),
         "converted_account_id": col.ids_or_null("acc_", np.where(converted, leads.account[rows], -1), 7),

@@ -16,7 +16,6 @@ import pyarrow as pa
 from revops.demo import columns as col
 from revops.demo.calendar import SimCalendar
 from revops.demo.people import ROLES, Staff
-from revops.demo.seeds import choice_codes
 
 # channel, share of leads, quality shift (logit), cost per lead, campaigns per quarter, type
 CHANNELS = (

@@ -239,7 +239,8 @@ def users_table(st: Staff, cal: SimCalendar) -> pa.Table:
 
 
 def truth_reps_table(st: Staff) -> pa.Table:
-    reps = np.flatnonzero(np.isin(st.role_arr, [2, 3, 4]))
+    """Managers too: the routing fallback gives them the leads their reps did not call in time."""
+    reps = np.flatnonzero(np.isin(st.role_arr, [1, 2, 3, 4]))
     return pa.table({
         "user_id": user_ids(reps),
         "skill": col.numbers(st.skill[reps], 4),

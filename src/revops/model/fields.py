@@ -29,8 +29,15 @@ DERIVED_FIELDS: dict[str, dict[str, tuple[FieldType, str]]] = {
         "stage_order": ("integer", "Position of the deal's stage in pipeline.stages, from 1."),
         "days_in_stage": ("number", "Days since the deal entered its current stage."),
         "median_days_in_stage": ("number", "Median days deals spent in the current stage before moving on."),
-        "days_since_last_activity": ("number", "Days since the last activity on the deal."),
+        "days_since_last_activity": ("number", "Days since the last activity on the deal (activities, or "
+                                     "last_activity_at if later), or since it was created if it has none."),
         "close_date_pushes": ("integer", "Times the close date moved to a later date."),
+        "skipped_stages": ("string", "Open stages the deal jumped over on its way forward, comma-separated "
+                           "(empty when it skipped none)."),
+        "missing_required_fields": ("string", "Required fields of the deal's stage that are empty, "
+                                    "comma-separated (empty when none)."),
+        "failed_gates": ("string", "Gate expressions of the deal's stage that do not hold, '; '-separated "
+                         "(empty when all hold)."),
         "days_to_close": ("number", "Days from today to the close date (negative when it is past)."),
         "age_days": ("number", "Days since the deal was created."),
     },

@@ -36,7 +36,48 @@ def data_model_markdown() -> str:
               "Written only by `revops demo`, so engines can be measured against what really drove the data.", ""]
     for name, fields in schema.TRUTH_TABLES.items():
         lines.append(f"- `{name}`: " + ", ".join(f"{f.name} ({f.type})" for f in fields))
+    lines += ["", "## revops' own records", "",
+              "Tables whose names start with `_` are written by revops itself, never by ingest; each came with",
+              "a schema version of the store (`_schema_migrations`, `src/revops/store/migrations.py`).", ""]
+    for name, columns in own_tables().items():
+        what = OWN_TABLES.get(name, "")
+        lines.append(f"- `{name}`{': ' + what if what else ''} Columns: "
+                     + ", ".join(f"{c} ({t.lower()})" for c, t in columns.items()) + ".")
     return "\n".join(lines) + "\n"
+
+
+OWN_TABLES: dict[str, str] = {
+    "_schema_migrations": "the schema versions applied to this store, with when.",
+    "_ingest_runs": "one row per table loaded by `revops ingest` or `revops demo`.",
+    "_quarantine": "values ingest refused, with the row, column and reason (`revops quarantine`).",
+    "_custom_fields": "columns added to canonical tables for unmapped source columns.",
+    "_model_versions": "the revenue model's definition history (`revops model history`).",
+    "_pipeline_snapshots": "the open pipeline as it stood each day `revops snapshot` ran.",
+    "_scoring_models": "trained predictive scoring models; one is active (`revops score models`).",
+    "_routing_decisions": "every routing decision: path, values tested, candidates, previous and new "
+                          "owner (docs/routing.md).",
+    "_lifecycle_events": "every lifecycle move of a lead, with its time and reason (docs/scoring.md).",
+    "_idempotency": "the first answer to each lead or Idempotency-Key taken by `POST /v1/leads`.",
+    "_score_history": "a lead's scores over time: one row per scoring (`revops score`, `POST /v1/leads`) "
+                      "that changed the lead's score parts, with the predictive model version and the "
+                      "revenue model's hash (docs/scoring.md).",
+    "_forecast_calls": "every version of every forecast call: a rep's or manager's number for a period, "
+                       "who submitted it, when, and a manager's note (`revops forecast call`, docs/forecast.md).",
+    "_forecast_snapshots": "the forecast of a period as it stood on a day, for the company and each owner "
+                           "(`revops forecast snapshot`, docs/forecast.md).",
+}
+"""What each of revops' own tables holds, for the document."""
+
+
+def own_tables() -> dict[str, dict[str, str]]:
+    """Columns of revops' own tables as the migrations create them (a fresh in-memory store)."""
+    from revops.store.store import Store
+
+    with Store(":memory:") as store:
+        names = [r[0] for r in store.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND starts_with(table_name, '_') ORDER BY table_name").fetchall()]
+        return {name: store.columns(name) for name in names}
 
 
 if __name__ == "__main__":

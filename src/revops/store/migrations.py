@@ -104,10 +104,46 @@ def _v3_lead_engine(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+SCORE_HISTORY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("lead_id", "VARCHAR"), ("scored_at", "TIMESTAMP"), ("score", "DOUBLE"), ("fit", "DOUBLE"),
+    ("intent", "DOUBLE"), ("engagement", "DOUBLE"), ("predicted_conversion", "DOUBLE"),
+    ("model_version", "INTEGER"), ("model_hash", "VARCHAR"), ("source", "VARCHAR"),
+)
+
+
+def _v4_score_history(con: duckdb.DuckDBPyConnection) -> None:
+    """Each scoring's scores, appended when a lead's score changed: its score over time."""
+    cols = ", ".join(f'"{n}" {t}' for n, t in SCORE_HISTORY_COLUMNS)
+    con.execute(f"CREATE TABLE IF NOT EXISTS _score_history ({cols})")
+
+
+FORECAST_CALL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("call_id", "VARCHAR"), ("period", "VARCHAR"), ("user_id", "VARCHAR"), ("category", "VARCHAR"),
+    ("amount", "DOUBLE"), ("version", "INTEGER"), ("submitted_at", "TIMESTAMP"), ("submitted_by", "VARCHAR"),
+    ("note", "VARCHAR"), ("previous_amount", "DOUBLE"),
+)
+FORECAST_SNAPSHOT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("snapshot_date", "DATE"), ("period", "VARCHAR"), ("level", "VARCHAR"), ("key", "VARCHAR"),
+    ("closed_won", "DOUBLE"), ("commit", "DOUBLE"), ("best_case", "DOUBLE"), ("pipeline", "DOUBLE"),
+    ("weighted", "DOUBLE"), ("expected", "DOUBLE"), ("p10", "DOUBLE"), ("p50", "DOUBLE"), ("p90", "DOUBLE"),
+    ("commit_call", "DOUBLE"), ("taken_at", "TIMESTAMP"), ("model_hash", "VARCHAR"),
+)
+
+
+def _v5_forecast(con: duckdb.DuckDBPyConnection) -> None:
+    """Forecast calls (every version kept) and weekly forecast snapshots."""
+    for name, columns in (("_forecast_calls", FORECAST_CALL_COLUMNS),
+                          ("_forecast_snapshots", FORECAST_SNAPSHOT_COLUMNS)):
+        cols = ", ".join(f'"{n}" {t}' for n, t in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical GTM tables, ingest runs, quarantine, custom fields, model versions",
               _v1_canonical),
     Migration(2, "daily snapshots of the open pipeline", _v2_pipeline_snapshots),
     Migration(3, "lead engine: score parts and assignment time on leads, scoring models, routing "
                  "decisions, lifecycle events, idempotency keys", _v3_lead_engine),
+    Migration(4, "score history: each scoring's scores of the leads whose score changed", _v4_score_history),
+    Migration(5, "forecast: calls by rep and manager (versioned), weekly forecast snapshots", _v5_forecast),
 )

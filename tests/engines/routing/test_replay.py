@@ -70,3 +70,34 @@ def test_replay_writes_nothing(past, model):
     replay(past, model, model, date(2026, 5, 11), date(2026, 5, 12))
     assert past.query("SELECT lead_id, owner_id, assigned_at FROM leads ORDER BY lead_id") == before
     assert past.query("SELECT count(*) AS n FROM _routing_decisions")[0]["n"] == 0
+
+
+def test_a_reps_sla_chance_counts_the_leads_the_fallback_took_from_them(gtm, model):
+    """rep_a was given 20 leads on Tuesday 14 April at 10:00 New York (due 14:00): called 10 of
+    them within the hour; the fallback took the other 10 to the manager at 14:00, who called
+    them at once. The leads rep_a still owns were all called in time; the decisions show half."""
+    from revops.engines.routing.audit import AUDIT_COLUMNS
+    from revops.engines.routing.replay import response_rates
+    import pyarrow as pa
+
+    given = datetime(2026, 4, 14, 14, 0)  # 10:00 New York
+    due = datetime(2026, 4, 14, 18, 0)
+    leads, decisions = [], []
+    for i in range(20):
+        late = i >= 10
+        leads.append({"lead_id": f"l{i}", "owner_id": "mgr_na" if late else "rep_a", "status": "mql",
+                      "created_at": given, "mql_at": given, "assigned_at": due if late else given,
+                      "first_contacted_at": due + timedelta(minutes=5) if late else given + timedelta(hours=1)})
+        decisions.append({"decision_id": f"d{i}", "lead_id": f"l{i}", "decided_at": given, "trigger": "route",
+                          "assigned_to": "rep_a", "assigned_kind": "user"})
+        if late:
+            decisions.append({"decision_id": f"f{i}", "lead_id": f"l{i}", "decided_at": due, "trigger": "fallback",
+                              "assigned_to": "mgr_na", "assigned_kind": "user", "previous_owner": "rep_a"})
+    store = gtm(users=[user("rep_a", team="NA Smb"), user("mgr_na", role="manager", segment=None)], leads=leads)
+    assert response_rates(store, model) != ({}, 0.0)
+    store.append("_routing_decisions", pa.table({c: pa.array([d.get(c) for d in decisions],
+                                                             pa.timestamp("us") if c == "decided_at" else pa.string())
+                                                 for c in AUDIT_COLUMNS}))
+    chances, company = response_rates(store, model)
+    assert chances == {"rep_a": pytest.approx(0.5), "mgr_na": pytest.approx(1.0)}
+    assert company == pytest.approx(20 / 30)

@@ -15,7 +15,7 @@ For the leads of a batch, in order:
 
 A user change (``PATCH /v1/users/{id}``) in the queue applies between the leads before and
 after it. Everything — leads, ``_routing_decisions``, ``_idempotency``, lifecycle events,
-users — is written in the batch's one transaction; answers go out only after the commit.
+``_score_history``, users — is written in the batch's one transaction; answers go out only after the commit.
 If the commit fails, the router's state is given back (``undo``) and every request of the
 batch fails: nothing of it was stored, nothing was acknowledged.
 """
@@ -33,7 +33,7 @@ from revops.api.intake.desk import IntakeDesk
 from revops.api.intake.records import ARROW_TYPES, ValueMismatch, merge
 from revops.engines.routing.audit import audit_table
 from revops.engines.routing.decision import RoutingDecision
-from revops.engines.scoring.combined import CONTRACT_GROUPS, LeadScore, band_of, score_lead
+from revops.engines.scoring.combined import CONTRACT_GROUPS, HISTORY_COLUMNS, LeadScore, band_of, score_lead
 from revops.engines.scoring.rules import EVENT_TABLES
 from revops.store import schema
 
@@ -41,6 +41,9 @@ ROUTABLE_KINDS = ("user", "queue", "nurture")
 EVENT_KEYS = {"touches": ("touch_id", "touch"), "activities": ("activity_id", "activity")}
 """Per event table: its id column and the word in the ids made for events sent without one."""
 MQL_SOURCE = "POST /v1/leads"
+HISTORY_TYPES = {"lead_id": pa.string(), "scored_at": pa.timestamp("us"), "model_version": pa.int32(),
+                 "model_hash": pa.string(), "source": pa.string()}
+"""Arrow types of the ``_score_history`` columns that are not numbers."""
 
 
 @dataclass(eq=False)
@@ -57,6 +60,13 @@ class LeadRequest:
 class UserRequest:
     user_id: str
     changes: dict[str, Any]
+    waiter: Any
+
+
+@dataclass(eq=False)
+class StageMoveRequest:
+    move: Any
+    """A revops.engines.deals.moves.StageMove."""
     waiter: Any
 
 
@@ -77,6 +87,10 @@ class GroupCommit:
     named_ids: set[str] = field(default_factory=set)
     """Ids of events sent with their own id: they replace stored events with that id."""
     users_before: list[dict[str, Any]] = field(default_factory=list)
+    open_deal_moves: list[tuple[str, int]] = field(default_factory=list)
+    """(owner, +1 / -1) applied to routing's open-opportunity counts by stage moves, for undo."""
+    scores: list[tuple[Any, ...]] = field(default_factory=list)
+    """``_score_history`` rows of the leads whose score changed (every new lead)."""
 
     # -- leads --------------------------------------------------------------------------------
     def take_leads(self, requests: list[LeadRequest]) -> None:
@@ -201,6 +215,11 @@ class GroupCommit:
         """Score parts and lifecycle on the record; route it if nobody owns it. Every group's
         points are on the record as ``<group>_score`` for conditions to read; leads keeps fit,
         intent and engagement."""
+        parts = (score.score, *(score.group_points(g) for g in CONTRACT_GROUPS), score.predicted_conversion)
+        if parts != (record.get("score"), *(record.get(f"{g}_score") for g in CONTRACT_GROUPS),
+                     record.get("predicted_conversion")):
+            self.scores.append((record["lead_id"], self.now, *parts, self.desk.model_version,
+                                self.desk.model_hash, "api"))
         record["score"] = score.score
         record["predicted_conversion"] = score.predicted_conversion
         for group in dict.fromkeys([*CONTRACT_GROUPS, *(g.key for g in self.desk.book.groups)]):
@@ -282,6 +301,34 @@ class GroupCommit:
         self.users_before.append(before)
         self.settled.append((r.waiter, Answer(None, encode(after))))
 
+    # -- stage moves --------------------------------------------------------------------------
+    def move_stage(self, r: StageMoveRequest) -> None:
+        """Move a deal through its stage gate in this transaction (``deals.moves``): a refusal
+        changes nothing and is answered as such; a move updates routing's count of the owners'
+        open deals at once, as ``user_changed`` does for users."""
+        from revops.engines.deals.moves import MoveRefused, apply_move
+
+        try:
+            result = apply_move(self.desk.store.con, self.desk.model, r.move, self.now)
+        except MoveRefused as refused:
+            self.settled.append((r.waiter, refused))
+            return
+        if result.open_before:
+            self._count_open_deal(result.owner_before, -1)
+        if result.open_after:
+            self._count_open_deal(result.owner_after, +1)
+        self.settled.append((r.waiter, Answer(None, encode(result.to_dict()))))
+
+    def _count_open_deal(self, owner: str | None, step: int) -> None:
+        state = self.desk.router.state
+        rep = state.reps.get(owner) if owner is not None else None
+        if rep is None:
+            return
+        with state.lock:
+            rep.open_opportunities = max(rep.open_opportunities + step, 0)
+            rep.record["open_opportunities"] = rep.open_opportunities
+        self.open_deal_moves.append((owner, step))  # type: ignore[arg-type]
+
     # -- the commit ---------------------------------------------------------------------------
     def write(self) -> None:
         """Write everything of the batch (call inside its transaction)."""
@@ -300,6 +347,10 @@ class GroupCommit:
                 "key": pa.array([k for _, k in self.taken], pa.string()),
                 "lead_id": pa.array([i for i, _ in self.taken], pa.string()), "response": pa.array(bodies, pa.string()),
                 "created_at": pa.array([self.now] * len(bodies), pa.timestamp("us"))}))
+        if self.scores:
+            _insert(con, "_score_history", pa.table({
+                n: pa.array(list(column), HISTORY_TYPES.get(n, pa.float64()))
+                for n, column in zip(HISTORY_COLUMNS, zip(*self.scores))}))
         if self.lifecycle:
             names = ("lead_id", "from_stage", "to_stage", "changed_at", "reason", "source")
             _insert(con, "_lifecycle_events", pa.table({
@@ -324,6 +375,12 @@ class GroupCommit:
             router.release(d)
         for before in reversed(self.users_before):
             router.user_changed(before)
+        for owner, step in reversed(self.open_deal_moves):
+            rep = router.state.reps.get(owner)
+            if rep is not None:
+                with router.state.lock:
+                    rep.open_opportunities = max(rep.open_opportunities - step, 0)
+                    rep.record["open_opportunities"] = rep.open_opportunities
         self.desk.columns.forget_new()
 
 
@@ -345,8 +402,11 @@ def _joined(stored: dict[str, dict[str, list[dict[str, Any]]]],
 
 
 def _insert(con: Any, table: str, rows: pa.Table) -> None:
-    """Insert ``rows`` into ``table`` by column name. DuckDB reads the local variable
-    ``_intake_rows`` by its name (a replacement scan): cheaper than registering a view, and
-    BY NAME with Arrow columns already of the table's types needs no casts."""
-    _intake_rows = rows  # noqa: F841 (read by DuckDB through the SQL)
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _intake_rows")
+    """Insert ``rows`` into ``table`` by column name (BY NAME with Arrow columns already of
+    the table's types needs no casts). The rows are registered explicitly: DuckDB's lookup of
+    Python variables by name is off on a connection an Ibis backend was made from."""
+    con.register("_intake_rows", rows)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _intake_rows")
+    finally:
+        con.unregister("_intake_rows")

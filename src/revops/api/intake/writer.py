@@ -40,7 +40,7 @@ from datetime import datetime
 from typing import Any
 
 from revops.api.intake.answers import Answer, Rejection, Unavailable
-from revops.api.intake.batch import GroupCommit, LeadRequest, UserRequest
+from revops.api.intake.batch import GroupCommit, LeadRequest, StageMoveRequest, UserRequest
 from revops.api.intake.desk import IntakeDesk
 from revops.engines.routing.audit import store_lock
 from revops.store.store import utcnow
@@ -119,7 +119,16 @@ class LeadIntake:
     def submit_user_change(self, user_id: str, changes: dict[str, Any]) -> Future:
         return self._put(UserRequest(user_id, changes, _Waiter(None))).future
 
-    def _put(self, request: LeadRequest | UserRequest) -> _Waiter:
+    async def move_stage(self, move: Any) -> Answer:
+        """Queue a deal's stage move (a ``deals.moves.StageMove``) and wait for its Answer; a move
+        the gate refuses raises its ``MoveRefused``."""
+        waiter = self._put(StageMoveRequest(move, _Waiter(asyncio.get_running_loop())))
+        return await waiter.future
+
+    def submit_stage_move(self, move: Any) -> Future:
+        return self._put(StageMoveRequest(move, _Waiter(None))).future
+
+    def _put(self, request: LeadRequest | UserRequest | StageMoveRequest) -> _Waiter:
         if self._closed:
             raise Unavailable("the server is shutting down; retry on the next instance", retry_after=5)
         if self._queue.qsize() >= self.max_pending:
@@ -185,7 +194,7 @@ class LeadIntake:
         stats.checkpoints += 1
         stats.longest_checkpoint_ms = max(stats.longest_checkpoint_ms, (time.perf_counter() - started) * 1000.0)
 
-    def _commit(self, batch: list[LeadRequest | UserRequest]) -> None:
+    def _commit(self, batch: list[LeadRequest | UserRequest | StageMoveRequest]) -> None:
         desk = self.desk
         work = GroupCommit(desk, self.clock())
         t0 = time.perf_counter()
@@ -194,6 +203,8 @@ class LeadIntake:
                 for segment in _segments(batch):
                     if isinstance(segment, UserRequest):
                         work.change_user(segment)
+                    elif isinstance(segment, StageMoveRequest):
+                        work.move_stage(segment)
                     else:
                         work.take_leads(segment)
                 work.write()
@@ -234,11 +245,12 @@ def _rollback(store: Any) -> None:
         pass
 
 
-def _segments(batch: list[LeadRequest | UserRequest]) -> list[list[LeadRequest] | UserRequest]:
-    """Runs of consecutive leads, with each user change on its own between them."""
-    out: list[list[LeadRequest] | UserRequest] = []
+def _segments(batch: list[LeadRequest | UserRequest | StageMoveRequest]
+              ) -> list[list[LeadRequest] | UserRequest | StageMoveRequest]:
+    """Runs of consecutive leads, with each user change and stage move on its own between them."""
+    out: list[list[LeadRequest] | UserRequest | StageMoveRequest] = []
     for item in batch:
-        if isinstance(item, UserRequest):
+        if isinstance(item, (UserRequest, StageMoveRequest)):
             out.append(item)
         elif out and isinstance(out[-1], list):
             out[-1].append(item)

@@ -30,8 +30,9 @@ from revops.errors import StoreError
 from revops.store import schema
 from revops.store.store import Store, quote
 
-# Every table a metric may read: the canonical GTM tables and the pipeline snapshots.
-EXPORTED_TABLES: tuple[str, ...] = (*schema.TABLE_NAMES, "_pipeline_snapshots")
+# Every table a metric may read: the canonical GTM tables, the pipeline snapshots and the
+# routing decisions.
+EXPORTED_TABLES: tuple[str, ...] = (*schema.TABLE_NAMES, "_pipeline_snapshots", "_routing_decisions")
 
 SPARK_LOCAL_CONF = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4"}
 

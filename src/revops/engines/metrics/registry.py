@@ -14,7 +14,7 @@ def builtin() -> dict[str, Metric]:
     from revops.engines.metrics import deals
 
     modules = [deals]
-    for name in ("funnel", "revenue", "efficiency", "sla"):
+    for name in ("funnel", "revenue", "efficiency", "sla", "routing"):
         try:
             modules.append(__import__(f"revops.engines.metrics.{name}", fromlist=["metrics"]))
         except ModuleNotFoundError as exc:

@@ -223,9 +223,25 @@ def _string(text: str | None) -> str:
     return _ENCODE(text)
 
 
-@lru_cache(maxsize=8192)
 def _candidate_json(c: Candidate, at: datetime | None) -> str:
+    """Only the reasons that show the rep's local time depend on the instant: the others are
+    cached once for every decision (a simulation or the API decides at a new instant each time)."""
+    if c[1] in _TIMED:
+        return _candidate_json_at(c, at)
+    return _candidate_json_any_time(c)
+
+
+_TIMED = frozenset({"off_hours", "later_shift"})
+
+
+@lru_cache(maxsize=8192)
+def _candidate_json_at(c: Candidate, at: datetime | None) -> str:
     return _ENCODE(candidate_dict(c, at))
+
+
+@lru_cache(maxsize=8192)
+def _candidate_json_any_time(c: Candidate) -> str:
+    return _ENCODE(candidate_dict(c, None))
 
 
 def _dumps(values: dict[str, Any]) -> str:

@@ -110,6 +110,16 @@ def run_fallbacks(store: Any, model: Any, at: datetime, *, dry_run: bool = False
     return run
 
 
+def reassign_late(router: Router, lead: dict, at: datetime, due_at: datetime,
+                  waited_minutes: float) -> RoutingDecision | None:
+    """The fallback's move of one lead not contacted by ``due_at`` (applied to the router's
+    state, not stored), or None when the fallback only notifies or finds nobody to move it to.
+    For simulations that run the fallback lead by lead (the demo company)."""
+    run = FallbackRun()
+    _fall_back(router, run, lead, at, due_at, waited_minutes)
+    return run.moved[0] if run.moved else None
+
+
 def _fall_back(router: Router, run: FallbackRun, lead: dict, at: datetime, due_at: datetime,
                waited_minutes: float) -> None:
     fb = router.model.routing.fallback

@@ -14,9 +14,11 @@ The report puts side by side: load per rep (count, share of the leads given to r
 team, leads to queues and nurture, an SLA estimate and fairness.
 
 SLA estimate. A rep's chance of a first touch within the routing SLA (routing.fallback,
-4 business hours by default) is their historical rate: of the MQL leads they own in the store,
-the share first contacted within the SLA of assignment (assigned_at, else mql_at, else
-created_at); reps with fewer than 10 such leads take the company's rate. The estimate is
+4 business hours by default) is their historical rate: of the leads routing gave them (the
+store's routing decisions), the share first contacted within the SLA of the decision, or,
+in a store without decisions, of the MQL leads they own, the share first contacted within
+the SLA of assignment (assigned_at, else mql_at, else created_at); reps with fewer than 10
+such leads take the company's rate. The estimate is
 the mean chance over leads placed with a rep or a queue (a queued lead counts as missed: a
 queue is reviewed daily). Also reported: the share of rep-assigned leads that arrived while
 their rep was at work.
@@ -67,25 +69,54 @@ def replay(store: Any, current: Any, proposed: Any, start: date, end: date) -> d
         "fairness": _fairness_rows(runs),
         "changed_assignments": sum(1 for a, b in zip(runs["current"]["assigned"], runs["proposed"]["assigned"])
                                    if a != b),
-        "sla_estimate": ("mean over leads placed with a rep or queue of the rep's historical share of MQLs "
-                         f"contacted within the routing SLA (company rate {company_rate:.1%} for reps with "
-                         f"fewer than {MIN_HISTORY}); queued leads count as missed"),
+        "sla_estimate": ("mean over leads placed with a rep or queue of the rep's historical share of the leads "
+                         "routing gave them (without routing decisions in the store: of their MQLs) contacted "
+                         f"within the routing SLA (company rate {company_rate:.1%} for reps with fewer than "
+                         f"{MIN_HISTORY}); queued leads count as missed"),
     }
     return report
 
 
+_ASSIGNED_BY_ROUTING = """
+SELECT d.assigned_to AS owner_id, d.decided_at AS started, l.first_contacted_at
+FROM _routing_decisions d JOIN leads l ON l.lead_id = d.lead_id
+WHERE d.assigned_kind = 'user' AND d.trigger IN ('route', 'api', 'fallback')
+"""
+_OWNED_MQLS = """
+SELECT owner_id, coalesce(assigned_at, mql_at, created_at) AS started, first_contacted_at
+FROM leads WHERE owner_id IS NOT NULL AND mql_at IS NOT NULL AND coalesce(assigned_at, mql_at, created_at) IS NOT NULL
+"""
+
+
 def response_rates(store: Any, model: Any) -> tuple[dict[str, float], float]:
-    """Each rep's historical share of MQL leads first-contacted within the routing SLA."""
-    frame = store.con.execute(
-        "SELECT owner_id, coalesce(assigned_at, mql_at, created_at) AS started, first_contacted_at "
-        "FROM leads WHERE owner_id IS NOT NULL AND mql_at IS NOT NULL "
-        "AND coalesce(assigned_at, mql_at, created_at) IS NOT NULL").df()
-    if frame.empty or model.routing.fallback is None:
+    """Each rep's historical share of leads first-contacted within the routing SLA.
+
+    With routing decisions in the store: of the leads routing gave the rep (trigger route, api
+    or fallback), the share first contacted by the deadline counted from that decision; a
+    lead the fallback took from them counts as missed, which their own leads (the ones they
+    kept) would hide. A lead not called yet whose deadline is after the newest first contact
+    in the store is left out (its outcome is not known). Without decisions: the MQL leads each rep owns,
+    from assigned_at (else mql_at, else created_at)."""
+    if model.routing.fallback is None:
+        return {}, 0.0
+    frame = None
+    if store.has_table("_routing_decisions"):
+        frame = store.con.execute(_ASSIGNED_BY_ROUTING).df()
+    if frame is None or frame.empty:
+        frame = store.con.execute(_OWNED_MQLS).df()
+        known = None
+    else:
+        known = store.con.execute("SELECT max(first_contacted_at) FROM leads").fetchall()[0][0]
+    if frame.empty:
         return {}, 0.0
     due = deadlines(model, frame["started"])
     contacted = pd.to_datetime(frame["first_contacted_at"]).to_numpy(dtype="datetime64[us]")
     met = ~np.isnat(contacted) & (contacted <= due)
     frame = frame.assign(met=met)
+    if known is not None:
+        frame = frame[~np.isnat(contacted) | (due <= np.datetime64(known, "us"))]
+        if frame.empty:
+            return {}, 0.0
     company = float(frame["met"].mean())
     grouped = frame.groupby("owner_id")["met"].agg(["mean", "size"])
     chances = {uid: float(row["mean"]) for uid, row in grouped.iterrows() if row["size"] >= MIN_HISTORY}

@@ -9,7 +9,8 @@ alone. A lead is an MQL when its score reaches ``scoring.mql_threshold``; its ba
 
 ``score_leads`` scores a whole relation of the store into the temporary table ``_lead_scores``
 (one row per lead: the rule columns, the groups, rules_score, predicted_conversion,
-top_factors, score, mql, band); ``save_scores`` writes the score columns back to ``leads``.
+top_factors, score, mql, band); ``save_scores`` writes the score columns back to ``leads``
+and appends the leads whose score changed to ``_score_history`` (``score_history`` reads it).
 ``score_lead`` does the same for one lead given as a dict, for the real-time API.
 """
 
@@ -112,6 +113,8 @@ class ScoredLeads:
     model_version: int | None
     groups: list[str]
     now: datetime
+    model_hash: str | None = None
+    """The revenue model whose scoring rules gave the scores."""
 
 
 def score_leads(store: Store, model: Any, now: datetime, *, relation: str = "leads",
@@ -155,7 +158,14 @@ def score_leads(store: Store, model: Any, now: datetime, *, relation: str = "lea
     con.execute(f"DROP TABLE IF EXISTS {RULE_SCORES}")
     con.execute(f"DROP TABLE IF EXISTS {PREDICTIONS}")
     count = int(con.execute(f"SELECT count(*) FROM {SCORES}").fetchall()[0][0])
-    return ScoredLeads(count, version if predicted else None, groups, now)
+    return ScoredLeads(count, version if predicted else None, groups, now, _model_hash(model))
+
+
+def _model_hash(model: Any) -> str | None:
+    try:
+        return model.hash()
+    except AttributeError:  # a bare scoring section, as some callers pass
+        return None
 
 
 def _store_predictions(store: Store, relation: str, lead_ids: list[str] | None, factors: bool) -> bool:
@@ -180,17 +190,41 @@ def _store_predictions(store: Store, relation: str, lead_ids: list[str] | None, 
     return True
 
 
-def save_scores(store: Store, scored: ScoredLeads) -> int:
+def save_scores(store: Store, scored: ScoredLeads, *, source: str = "score") -> int:
     """Write score, the group scores (fit_score, intent_score, engagement_score) and
-    predicted_conversion from ``_lead_scores`` to the stored leads; returns how many changed."""
+    predicted_conversion from ``_lead_scores`` to the stored leads; returns how many changed.
+
+    The leads whose score changed (any of those columns) also get one ``_score_history`` row
+    (score, fit, intent, engagement, predicted conversion, the predictive model's version, the
+    revenue model's hash, ``source``), so a lead's score over time can be explained later;
+    a lead scored the same as before adds nothing. Run it inside the scoring's transaction."""
     lead_cols = store.columns("leads")
     pairs = [("score", "score"), ("predicted_conversion", "predicted_conversion")]
     pairs += [(f"{g}_score", g) for g in dict.fromkeys([*scored.groups, *CONTRACT_GROUPS]) if f"{g}_score" in lead_cols]
     sets = ", ".join(f"{quote(target)} = s.{quote(source)}" for target, source in pairs)
     changed = " OR ".join(f"l.{quote(target)} IS DISTINCT FROM s.{quote(source)}" for target, source in pairs)
+    if store.has_table(HISTORY):
+        store.con.execute(
+            f"INSERT INTO {HISTORY} ({', '.join(HISTORY_COLUMNS)}) "
+            f"SELECT s.lead_id, ?, s.score, {', '.join(f's.{quote(g)}' for g in CONTRACT_GROUPS)}, "
+            f"s.predicted_conversion, ?, ?, ? FROM {SCORES} s JOIN leads l ON l.lead_id = s.lead_id "
+            f"WHERE {changed}", [scored.now, scored.model_version, scored.model_hash, source])
     row = store.con.execute(f"UPDATE leads AS l SET {sets} FROM {SCORES} s "
                             f"WHERE l.lead_id = s.lead_id AND ({changed})").fetchall()[0]
     return int(row[0]) if row else 0
+
+
+HISTORY = "_score_history"
+HISTORY_COLUMNS: tuple[str, ...] = ("lead_id", "scored_at", "score", "fit", "intent", "engagement",
+                                    "predicted_conversion", "model_version", "model_hash", "source")
+
+
+def score_history(store: Store, lead_id: str) -> list[dict[str, Any]]:
+    """A lead's recorded scores, oldest first: each scoring that changed its score parts."""
+    if not store.has_table(HISTORY):  # a store from before schema v4, opened read-only
+        return []
+    return store.query(f"SELECT {', '.join(HISTORY_COLUMNS[1:])} FROM {HISTORY} WHERE lead_id = ? "
+                       "ORDER BY scored_at", [lead_id])
 
 
 CONTRACT_COLUMNS: tuple[str, ...] = ("lead_id", "score", "fit", "intent", "engagement", "predicted_conversion",

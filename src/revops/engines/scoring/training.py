@@ -176,7 +176,7 @@ def load_history(store: Store, options: TrainingOptions) -> History:
         settled_by = newest - timedelta(days=outcome_days)
         where += f" AND (l.created_at IS NULL OR l.created_at <= TIMESTAMP '{settled_by.isoformat(sep=' ')}')"
         open_outcomes = int(store.con.execute(
-            f"SELECT count(*) FROM leads l WHERE l.converted IS NOT NULL AND l.created_at > ?",
+            "SELECT count(*) FROM leads l WHERE l.converted IS NOT NULL AND l.created_at > ?",
             [settled_by]).fetchall()[0][0])
     cols = [c for c in (*CANONICAL_INPUTS, *custom) if c in columns]
     rows = store.con.execute(

@@ -134,10 +134,22 @@ def pipeline_required_fields(model: RevenueModel) -> Iterator[RuleIssue]:
                                 f"required field {name!r} is not an opportunity field" + hint(name, names))
 
 
+GATE_OUTCOMES = ("missing_required_fields", "failed_gates")
+"""Derived fields that report on the gates themselves: a gate cannot read them."""
+
+
 def pipeline_gates(model: RevenueModel) -> Iterator[RuleIssue]:
+    from revops.model.expressions import parse
+
     for i, s in enumerate(model.pipeline.stages):
         for j, gate in enumerate(s.gate):
-            yield from check_expression(model, gate, "opportunities", ("pipeline", "stages", i, "gate", j))
+            path = ("pipeline", "stages", i, "gate", j)
+            found = check_expression(model, gate, "opportunities", path)
+            yield from found
+            named = [] if found else [f for f in GATE_OUTCOMES if f in parse(gate).fields]
+            if named:
+                yield RuleIssue(path, f"in {gate!r}: a gate cannot read {' or '.join(named)}, which report on "
+                                "the gates themselves; name the fields or conditions instead")
 
 
 def forecast_categories(model: RevenueModel) -> Iterator[RuleIssue]:

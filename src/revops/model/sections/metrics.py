@@ -17,6 +17,7 @@ RESERVED_METRIC_NAMES: frozenset[str] = frozenset({
     "ltv", "ltv_to_cac", "magic_number", "mrr", "arr", "new_mrr", "expansion_mrr",
     "contraction_mrr", "churned_mrr", "reactivation_mrr", "nrr", "grr", "logo_churn_rate",
     "sla_attainment_rate", "sla_breaches", "sla_open_breaches", "sla_median_minutes",
+    "leads_routed", "routed_to_queue_rate", "fallback_rate",
 })
 """Names of the metrics revops computes itself; custom metrics may not reuse them."""
 

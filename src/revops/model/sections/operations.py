@@ -22,6 +22,8 @@ class HygieneRule(Section):
     """Expression over the table's fields: a record is flagged when it is true."""
     stages: list[str] = Field(default_factory=list)
     """Only check deals in these pipeline stages (empty: every stage)."""
+    at_risk: bool = False
+    """Open deals this rule flags are the 'deals at risk' of the hygiene headline."""
 
 
 class Hygiene(Section):

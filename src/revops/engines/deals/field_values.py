@@ -1,0 +1,113 @@
+"""Values given for a deal's fields with a move (``--set amount=$50,000``, or JSON), typed
+exactly as ingest types a file's cells: the same converters (``revops.ingest.convert``), the
+same layouts for dates, the same spellings of forecast categories, and the same words when a
+value does not fit.
+
+    typed = typed_values(con, model, {"amount": "$50,000", "close_date": "09/30/2026"})
+    # {"amount": 50000.0, "close_date": date(2026, 9, 30)}
+
+An empty value clears the field. A problem with any value raises ``MoveRefused`` (422)
+listing every field at fault; nothing is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from revops.ingest import convert
+from revops.ingest.reader import sql_str
+from revops.ingest.validate import vocab_key
+from revops.store import schema
+
+TABLE = "opportunities"
+NOT_SETTABLE = {
+    "opportunity_id": "the deal's id cannot be changed",
+    "stage": "the stage is what the move sets: give it as the move's STAGE, not as a value",
+}
+_DUCKDB_TYPES = {"VARCHAR": "string", "BIGINT": "integer", "INTEGER": "integer", "HUGEINT": "integer",
+                 "DOUBLE": "number", "FLOAT": "number", "BOOLEAN": "boolean", "DATE": "date",
+                 "TIMESTAMP": "timestamp"}
+
+
+def field_types(con: Any) -> dict[str, str]:
+    """Field name -> type of every column of opportunities (custom attributes included)."""
+    canonical = {f.name: f.type for f in schema.table(TABLE).fields}
+    rows = con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                       "WHERE table_name = ? AND table_schema = 'main'", [TABLE]).fetchall()
+    out = dict(canonical)
+    for name, dtype in rows:
+        out.setdefault(name, _DUCKDB_TYPES.get(str(dtype).split("(")[0].upper(), "string"))
+    return out
+
+
+def as_text(value: Any) -> str | None:
+    """A value as the cell text ingest would read: None for empty."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (dict, list)):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = str(value)
+    return text.strip() or None
+
+
+def typed_values(con: Any, model: Any, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` (field -> text or JSON value) typed like ingest; raises MoveRefused (422)."""
+    from revops.engines.deals.moves import MoveRefused
+
+    types = field_types(con)
+    vocabularies = model.vocabularies()
+    out: dict[str, Any] = {}
+    errors: list[tuple[str, str, str]] = []
+    for raw_name, value in values.items():
+        name = str(raw_name).strip()
+        if name in NOT_SETTABLE:
+            errors.append((name, NOT_SETTABLE[name], "not_settable"))
+            continue
+        if name not in types:
+            close = difflib.get_close_matches(name, list(types), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; its fields: {', '.join(types)}"
+            errors.append((name, f"opportunities has no field {name!r}{hint}", "unknown_field"))
+            continue
+        text = as_text(value)
+        if text is None:
+            out[name] = None
+            continue
+        try:
+            out[name] = _typed(con, name, types[name], text, vocabularies)
+        except ValueError as problem:
+            errors.append((name, str(problem), "value_error"))
+    if errors:
+        names = ", ".join(dict.fromkeys(f for f, _, _ in errors))
+        raise MoveRefused("invalid_value", f"invalid value for {names}: " + "; ".join(m for _, m, _ in errors),
+                          status=422, errors=errors)
+    return out
+
+
+def _typed(con: Any, name: str, ftype: str, text: str, vocabularies: dict[str, dict[str, str]]) -> Any:
+    canonical = {f.name: f for f in schema.table(TABLE).fields}
+    spec = canonical.get(name)
+    if spec is not None and spec.vocabulary:
+        vocab = vocabularies.get(spec.vocabulary, {})
+        key = vocab_key(text, vocab)
+        if key is None:
+            label = spec.vocabulary.replace("_", " ")
+            raise ValueError(f"unknown {label} {text!r}; valid values: {', '.join(dict.fromkeys(vocab.values()))}")
+        return key
+    semantic = spec.semantic if spec is not None else None
+    formats = convert.candidate_formats(ftype) if ftype in ("date", "timestamp") else (None,)
+    for fmt in formats:  # the first layout that reads the value, as ingest picks a column's layout
+        value = con.execute(f"SELECT {convert.convert(sql_str(text), ftype, fmt=fmt, semantic=semantic)}").fetchone()[0]
+        if value is not None:
+            return value
+    if ftype in ("date", "timestamp"):
+        expected = (f"a {ftype} in a layout ingest reads (2024-03-31, 03/31/2024, 31.03.2024, 31 Mar 2024, "
+                    "Mar 31, 2024 …)")
+    else:
+        expected = convert.describe_expected(ftype, None, semantic, field=name)
+    raise ValueError(f"{name}: {text[:200]!r} is not {expected}")

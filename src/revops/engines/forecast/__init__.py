@@ -1,0 +1,77 @@
+"""The forecast engine: pipeline flow, forecast categories and calls, the statistical
+forecast (win probability, close-date slip, deals not created yet, Monte Carlo), its
+backtest and its accuracy.
+
+    from revops.engines import forecast
+    forecast.forecast(con, model, period="2026-Q3", as_of="2026-07-28").as_dict()
+    forecast.pipeline_flow(con, model, start="2026-04-01", end="2026-06-30")
+
+Every function reads the store through an Ibis backend (``Store.ibis``) into a
+``DealWorld`` (``world``), and every forecast sees only the world known at its as-of day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from typing import Any
+
+from revops.engines.forecast.backtest import BacktestRequest, actual_bookings, quarters_to_test, run_backtest
+from revops.engines.forecast.flow import FlowRequest, deal_moves
+from revops.engines.forecast.flow import pipeline_flow as _flow
+from revops.engines.forecast.montecarlo import RUNS, SEED
+from revops.engines.forecast.period import (Known, PeriodForecast, current_period, forecast_period,
+                                            numbers_by_owner, period_bounds)
+from revops.engines.forecast.valuation import comparable_values, list_prices
+from revops.engines.forecast.world import DealWorld, cutoff, load_world
+from revops.engines.metrics.periods import FiscalCalendar, parse_date
+
+__all__ = ["BacktestRequest", "DealWorld", "FlowRequest", "Known", "PeriodForecast", "backtest", "deal_moves",
+           "forecast", "forecast_period", "load_world", "numbers_by_owner", "pipeline_flow"]
+
+
+def _today(today: date | None) -> date:
+    return today or datetime.now(timezone.utc).date()
+
+
+def pipeline_flow(con: Any, model: Any, *, start: str | date, end: str | date, period: str | None = None,
+                  by: str | None = None, today: date | None = None, world: DealWorld | None = None
+                  ) -> dict[str, float] | list[dict[str, Any]]:
+    """Pipeline flow between two days (``flow``); the close-date window is ``period`` (a
+    fiscal quarter label) when given, else the two days."""
+    first, last = parse_date(start, "--from"), parse_date(end, "--to")
+    assert first is not None and last is not None
+    world = world or load_world(con, model, _today(today))
+    if period:
+        close_from, close_to = period_bounds(FiscalCalendar(model.company.fiscal_year_start_month), period)
+    else:
+        close_from, close_to = first, last
+    request = FlowRequest(first, last, close_from, close_to, by)
+    values = comparable_values(world, cutoff(last), list_prices(con))
+    return _flow(world, request, values)
+
+
+def forecast(con: Any, model: Any, *, period: str | None = None, as_of: str | date | None = None,
+             today: date | None = None, runs: int = RUNS, seed: int = SEED, world: DealWorld | None = None
+             ) -> PeriodForecast:
+    """The forecast of a fiscal quarter (default: the one holding the as-of day) as of a day
+    (default: today), from what was known at the end of that day."""
+    day = parse_date(as_of, "--as-of") or _today(today)
+    world = world or load_world(con, model, _today(today))
+    known = Known.at(world, day, list_prices(con))
+    label = period or current_period(known.calendar, day)
+    return forecast_period(known, label, runs=runs, seed=seed)
+
+
+def backtest(con: Any, model: Any, request: BacktestRequest = BacktestRequest(), *, today: date | None = None,
+             commit_call: Callable[[str, date], float | None] | None = None,
+             progress: Callable[[str], None] | None = None, world: DealWorld | None = None) -> list[dict[str, Any]]:
+    """Backtest rows (``backtest``); ``commit_call(period, day)`` gives the company's commit
+    call in force that day (None: nobody called)."""
+    world = world or load_world(con, model, _today(today))
+    calendar = FiscalCalendar(model.company.fiscal_year_start_month)
+    labels = quarters_to_test(world, calendar, request)
+    actuals = actual_bookings(con, model, labels, today=_today(today))
+    return run_backtest(world, actuals, request, commit_call=commit_call, list_prices=list_prices(con),
+                        progress=progress)
+
