@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import platform
-import resource
 import subprocess
+import tempfile
 import sys
 import time
 from dataclasses import dataclass, field
@@ -41,15 +41,20 @@ def revops_cmd(*args: str) -> list[str]:
 
 
 def run_measured(cmd: list[str], **kw) -> tuple[float, int, subprocess.CompletedProcess]:
-    """Wall seconds and peak RSS (bytes) of a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    wall = time.perf_counter() - t0
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall seconds and peak RSS (bytes) of one child process: its own rusage from wait4, not
+    the largest of every child this process ever waited for."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        child = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, **kw)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - t0
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        proc = subprocess.CompletedProcess(cmd, child.returncode, out.read(), err.read())
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed: {proc.stderr[-2000:]}")
-    return wall, max(peak_kb, before) * 1024, proc
+    return wall, usage.ru_maxrss * 1024, proc
 
 
 def machine() -> str:
