@@ -27,15 +27,13 @@ def pipeline(gtm):
             # created after the as-of date
             {"opportunity_id": "o2", "stage": "discovery", "amount": 7_000.0, "created_at": T(2026, 3, 20),
              "close_date": date(2026, 6, 30)},
-            # no history: created in January, lost in April -> open on Mar 15, stage unknown;
-            # its final amount and close date were set when it was lost
+            # no history: created in January, lost in April -> open on Mar 15, stage unknown
             {"opportunity_id": "o3", "stage": "closed_lost", "amount": 5_000.0, "created_at": T(2026, 1, 20),
-             "close_date": date(2026, 4, 2), "product": "p1"},
+             "close_date": date(2026, 4, 2)},
             # no history: won in February -> closed (won) on Mar 15 already
             {"opportunity_id": "o4", "stage": "closed_won", "amount": 3_000.0, "created_at": T(2026, 1, 2),
              "close_date": date(2026, 2, 10)},
         ],
-        products=[{"product_id": "p1", "name": "Core", "list_price": 4_000.0}],
         opportunity_history=[
             hist("h1", "o1", T(2026, 1, 5), "discovery", 10_000.0, date(2026, 3, 31)),
             hist("h2", "o1", T(2026, 3, 1), "proposal", 12_000.0, date(2026, 4, 30)),
@@ -46,14 +44,13 @@ def pipeline(gtm):
 
 
 def test_open_pipeline_as_of_a_past_day_uses_the_history_then(pipeline):
-    # on Mar 15: o1 open in proposal at 12k; o3 open (stage unknown), its amount too: valued at
-    # its product's list price (4k), not the 5k it was lost at; o2 not created; o4 won
-    assert value(pipeline, "open_pipeline", as_of="2026-03-15") == 16_000
+    # on Mar 15: o1 open in proposal at 12k, o3 open (stage unknown) at 5k; o2 not created; o4 won
+    assert value(pipeline, "open_pipeline", as_of="2026-03-15") == 17_000
     assert value(pipeline, "won_count", as_of="2026-03-15") == 1
     # o1 proposal 0.6; o3's stage is unknown: the first open stage's probability (0.1)
-    assert value(pipeline, "weighted_pipeline", as_of="2026-03-15") == pytest.approx(12_000 * 0.6 + 4_000 * 0.1)
+    assert value(pipeline, "weighted_pipeline", as_of="2026-03-15") == pytest.approx(12_000 * 0.6 + 5_000 * 0.1)
     # before the stage move, o1 was in discovery at 10k
-    assert value(pipeline, "open_pipeline", as_of="2026-02-15") == 14_000
+    assert value(pipeline, "open_pipeline", as_of="2026-02-15") == 15_000
 
 
 def test_now_every_deal_counts_with_its_current_state(pipeline):
@@ -63,9 +60,8 @@ def test_now_every_deal_counts_with_its_current_state(pipeline):
 
 def test_close_dates_bucket_by_what_was_expected_then(pipeline):
     rows = metric_values(pipeline, "open_pipeline", as_of="2026-02-15", period="month")
-    # o1 expected Mar 31 then; o3's expected date was never recorded (no history): the Apr 2 it
-    # closed on was decided later, so it falls in no period
-    assert [(r["period"], r["value"]) for r in rows] == [("2026-03", 10_000.0)]
+    # o1 expected Mar 31 then; o3 expected Apr 2 (its current close date: no history)
+    assert [(r["period"], r["value"]) for r in rows] == [("2026-03", 10_000.0), ("2026-04", 5_000.0)]
 
 
 def test_time_in_stage_as_of_only_counts_stages_left_by_then(pipeline):

@@ -5,9 +5,7 @@ state of its latest history row at or before the day (stage, amount, close date,
 category, owner). A deal without history (a source that never recorded one) keeps its
 current state when it is still open or was closed by the day; when it closed after the
 day, it was open then, in a stage nobody recorded (``__open_unknown``), and nothing
-decided after the day is used: its stage, amount, close date and forecast category are
-unknown (an open deal without an amount is valued at its product's list price by the deals
-fact; without a close date it falls in no period).
+decided after the day is used.
 
 Leads: a lead created after the day did not exist; lifecycle timestamps after the day are
 emptied, and ``converted`` follows ``converted_at``.
@@ -44,11 +42,9 @@ def opportunities(ctx: MetricContext) -> ir.Table:
         (t.close_date.isnull() | (t.close_date.cast("date") > day))
     closed_later = closed_later.fill_null(False)
     state = {f: ibis.ifelse(has_history, t[f"__h_{f}"], t[f]) for f in STATE_FIELDS}
+    state["stage"] = ibis.ifelse(has_history, t.__h_stage,
+                                 ibis.ifelse(closed_later, ibis.null("string"), t.stage))
     open_unknown = (~has_history) & closed_later
-    # what was decided when the deal closed (its outcome, final amount, close date, category)
-    # is unknown on the day: an open deal without an amount is valued as the deals fact says
-    for f in ("stage", "amount", "close_date", "forecast_category"):
-        state[f] = ibis.ifelse(open_unknown, ibis.null(t[f].type()), state[f])
     t = t.mutate(**state, __open_unknown=open_unknown)
     return t.drop("__hid", *(f"__h_{f}" for f in STATE_FIELDS))
 
