@@ -32,7 +32,7 @@ postgresql:
 
 # --dist loadgroup: the Spark tests share one SparkSession on one worker.
 test: $(STAMP) postgresql
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	REVOPS_REQUIRE_BACKENDS=1 $(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from benchmarks.common import ROOT, WORK, BenchResult
+from benchmarks.common import ROOT, WORK, BenchResult, wait_until_healthy
 
 RATE = int(os.environ.get("REVOPS_BENCH_API_RATE", 1000))
 SECONDS = float(os.environ.get("REVOPS_BENCH_API_SECONDS", 60))
@@ -88,22 +88,10 @@ def free_port() -> int:
 
 
 def start(cmd: list[str], port: int, name: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    import httpx
-
     log_file = WORK / f"{name}.log"
     log = open(log_file, "w")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=ROOT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{' '.join(cmd)} exited: {log_file.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"{' '.join(cmd)} did not answer /health")
+    return wait_until_healthy(proc, port, log_file.read_text)
 
 
 def cpu_seconds(pid: int) -> float:

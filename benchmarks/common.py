@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +72,25 @@ def _high_water_kb(status: Path) -> int:
     except (OSError, ValueError):
         pass
     return 0
+
+
+def wait_until_healthy(proc: subprocess.Popen, port: int, output: Callable[[], str],
+                       timeout: float = 60.0) -> subprocess.Popen:
+    """Wait until the server ``proc`` answers GET /health on loopback ``port`` with 200; raise
+    with its ``output()`` if it exits first, or kill it after ``timeout`` seconds."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{' '.join(map(str, proc.args))} exited: {output()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{' '.join(map(str, proc.args))} did not answer /health within {timeout:.0f} s")
 
 
 def machine() -> str:

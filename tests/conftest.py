@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from revops.store import Store
+
+DEMO_TODAY = date(2026, 5, 15)
+"""The day ``demo_files`` are built as of."""
 
 
 @pytest.fixture
@@ -33,6 +37,22 @@ def gtm(tmp_path: Path):
     yield build
     for s in stores:
         s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory) -> dict[str, Path]:
+    """The small demo (5,000 leads) and the tiny one (1,500), seed 42 as of DEMO_TODAY, built
+    once per test process. Read them, or copy one before writing to it."""
+    from revops.demo.builder import build_demo
+
+    folder = tmp_path_factory.mktemp("demos")
+    files = {}
+    for scale in ("small", "tiny"):
+        path = folder / f"{scale}.duckdb"
+        with Store(path) as s:
+            build_demo(s, scale, 42, DEMO_TODAY)
+        files[scale] = path
+    return files
 
 
 @pytest.fixture

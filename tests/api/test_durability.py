@@ -8,12 +8,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from benchmarks.common import wait_until_healthy
 from tests.api.conftest import free_socket, pool_model, stored
 
 pytestmark = pytest.mark.slow
@@ -26,17 +26,7 @@ def start_server(db: Path, model_file: Path, port: int) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "revops.cli.main", "--db", str(db), "--model", str(model_file),
                              "serve", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"revops serve exited: {proc.stderr.read()}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("revops serve did not answer /health within 60 s")
+    return wait_until_healthy(proc, port, proc.stderr.read)
 
 
 def test_a_killed_server_loses_no_acknowledged_lead(org_db, default_model, tmp_path):

@@ -8,27 +8,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
 
 import pytest
 
-from revops.demo.builder import build_demo
 from revops.store import Store
-from tests.conftest import run_cli
+from tests.conftest import DEMO_TODAY, run_cli
 
-TODAY = date(2026, 5, 15)
-
-
-@pytest.fixture(scope="module")
-def demo_files(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("score_train")
-    files = {}
-    for scale in ("small", "tiny"):
-        path = folder / f"{scale}.duckdb"
-        with Store(path) as s:
-            build_demo(s, scale, 42, TODAY)
-        files[scale] = path
-    return files
+TODAY = DEMO_TODAY
 
 
 @pytest.fixture

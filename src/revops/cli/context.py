@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,10 @@ from typing import Any
 import typer
 
 from revops.store import Store, default_db_path
+
+
+NO_STORE_HINT = ("build one with `revops demo` or `revops ingest`, or point --db / REVOPS_DB at an "
+                 "existing file")
 
 
 @dataclass
@@ -19,6 +25,30 @@ class AppContext:
 
     def store(self, *, read_only: bool = False) -> Store:
         return Store(self.db, read_only=read_only)
+
+    def require_store(self, hint: str = NO_STORE_HINT) -> None:
+        """Refuse, with what to do, when there is no store file to read."""
+        if not self.db.exists():
+            from revops.errors import StoreError
+
+            raise StoreError(f"no store at {self.db}; {hint}")
+
+    def existing_store(self, *, read_only: bool = False, hint: str = NO_STORE_HINT) -> Store:
+        """The store, which must exist already (commands that read never create one)."""
+        self.require_store(hint)
+        return self.store(read_only=read_only)
+
+    @contextmanager
+    def analytics(self) -> Iterator[Any]:
+        """The Ibis backend analytics run on: --backend / REVOPS_BACKEND's when given, else
+        the store's (read-only)."""
+        if self.backend:
+            from revops.engines.metrics.backends import connect
+
+            yield connect(self.backend)
+            return
+        with self.existing_store(read_only=True) as store:
+            yield store.ibis
 
     def model(self) -> Any:
         """The revenue model: --model, else ./revops.yaml if present, else the default."""

@@ -86,9 +86,7 @@ def _parse_values(pairs: list[str]) -> dict[str, str]:
 def _open_store(app: AppContext):  # -> Store
     """The store for writing; another revops process holding it (DuckDB's file lock) is waited
     for up to LOCK_WAIT_S, so moves from two terminals land one after the other."""
-    if not app.db.exists():
-        raise StoreError(f"no store at {app.db}; build one with `revops demo` or `revops ingest`, "
-                         "or point --db / REVOPS_DB at an existing file")
+    app.require_store()
     deadline = time.monotonic() + LOCK_WAIT_S
     while True:
         try:

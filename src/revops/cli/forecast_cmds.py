@@ -20,7 +20,7 @@ import typer
 from revops.cli.context import app_context
 from revops.cli.output import FormatOption, OutputFormat, emit, stderr
 from revops.cli.pipeline_cmds import read_backend
-from revops.errors import ForecastError, StoreError
+from revops.errors import ForecastError
 
 forecast_app = typer.Typer(add_completion=False)
 
@@ -123,9 +123,7 @@ def call(ctx: typer.Context,
 
     app = app_context(ctx)
     model = app.model()
-    if not app.db.exists():
-        raise StoreError(f"no store at {app.db}; build one with `revops demo` or `revops ingest`")
-    with app.store() as store:
+    with app.existing_store() as store:
         result = submit_call(store, model, period=period, user_id=user, amount=amount, category=category,
                              submitted_by=by, note=note, at=parse_moment(at, "--at", ForecastError) if at else None)
     emit(result.as_dict(), fmt)
@@ -214,9 +212,7 @@ def snapshot(ctx: typer.Context, period: PeriodOption = None, as_of: AsOfOption 
 
     app = app_context(ctx)
     model = app.model()
-    if not app.db.exists():
-        raise StoreError(f"no store at {app.db}; build one with `revops demo` or `revops ingest`")
-    with app.store() as store:
+    with app.existing_store() as store:
         world = engine.load_world(store.ibis, model)
         last = parse_date(as_of, "--as-of") or world.today_date()
         first = parse_date(since, "--since")

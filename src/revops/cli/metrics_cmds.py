@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any, Optional
 
 import typer
 
 from revops.cli.context import app_context
 from revops.cli.output import FormatOption, OutputFormat, emit, stderr
-from revops.errors import StoreError
 
 ByOption = Annotated[Optional[str], typer.Option("--by", help="Dimensions, comma-separated: source,segment,owner,team,region,industry,product,type, a custom attribute…")]
 PeriodOption = Annotated[Optional[str], typer.Option("--period", help="month, quarter or year (fiscal, from company.fiscal_year_start_month).")]
@@ -25,28 +22,6 @@ def register(app: typer.Typer) -> None:
     app.command("metrics")(metrics)
     app.command("explain")(explain)
     app.command("snapshot")(snapshot)
-
-
-def _store(ctx: typer.Context):
-    app = app_context(ctx)
-    if not app.db.exists():
-        raise StoreError(f"no store at {app.db}; build one with `revops demo` or `revops ingest`, "
-                         "or point --db / REVOPS_DB at an existing file")
-    return app, app.store(read_only=True)
-
-
-@contextmanager
-def _backend(ctx: typer.Context) -> Iterator[Any]:
-    """The Ibis backend metrics run on: --backend / REVOPS_BACKEND's when given, else the store's."""
-    app = app_context(ctx)
-    if app.backend:
-        from revops.engines.metrics.backends import connect
-
-        yield connect(app.backend)
-        return
-    _, store = _store(ctx)
-    with store:
-        yield store.ibis
 
 
 def format_value(value: Any, fmt: str) -> str:
@@ -83,7 +58,7 @@ def metrics(
         return
     if not names:
         raise typer.BadParameter("name at least one metric, or use --list")
-    with _backend(ctx) as con:
+    with app_context(ctx).analytics() as con:
         frame = engine.compute(con, model, names, by=by, period=period, start=start, end=end,
                                as_of=as_of, where=where)
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
@@ -111,7 +86,7 @@ def explain(
     from revops.engines import metrics as engine
 
     model = app_context(ctx).model()
-    with _backend(ctx) as con:
+    with app_context(ctx).analytics() as con:
         info = engine.explain(con, model, name, by=by, period=period, start=start,
                               end=end, as_of=as_of, where=where)
     if fmt is not OutputFormat.table:
@@ -138,9 +113,7 @@ def snapshot(
     from revops.engines.metrics.snapshot import take_snapshot
 
     app = app_context(ctx)
-    if not app.db.exists():
-        raise StoreError(f"no store at {app.db}; build one with `revops demo` or `revops ingest`")
-    with app.store() as store:
+    with app.existing_store() as store:
         result = take_snapshot(store, app.model(), day)
     emit(result, fmt)
     if fmt is OutputFormat.table:

@@ -13,7 +13,6 @@ import typer
 
 from revops.cli.context import app_context
 from revops.cli.output import FormatOption, OutputFormat, emit
-from revops.errors import StoreError
 
 pipeline_app = typer.Typer(help="The pipeline's movement: flow (waterfall) between two days.",
                            no_args_is_help=True, add_completion=False)
@@ -38,11 +37,7 @@ def register(app: typer.Typer) -> None:
 @contextmanager
 def read_backend(ctx: typer.Context) -> Iterator[Any]:
     """The store's Ibis backend, read-only."""
-    app = app_context(ctx)
-    if not app.db.exists():
-        raise StoreError(f"no store at {app.db}; build one with `revops demo` or `revops ingest`, "
-                         "or point --db / REVOPS_DB at an existing file")
-    with app.store(read_only=True) as store:
+    with app_context(ctx).existing_store(read_only=True) as store:
         yield store
 
 

@@ -20,7 +20,7 @@ import typer
 from revops.moments import parse_moment
 from revops.cli.context import AppContext, app_context
 from revops.cli.output import FormatOption, OutputFormat, emit, stderr
-from revops.errors import RevopsError, StoreError
+from revops.errors import RevopsError
 
 ROUTE_COLUMNS = ["lead_id", "assigned_to", "team", "path", "reason"]
 
@@ -270,9 +270,7 @@ class _open:
     writing."""
 
     def __init__(self, app: AppContext, *, write: bool) -> None:
-        if not app.db.exists():
-            raise StoreError(f"no store at {app.db}; build one with `revops demo` or `revops ingest`, "
-                             "or point --db / REVOPS_DB at an existing file")
+        app.require_store()
         self.app, self.write = app, write
 
     def __enter__(self) -> Any:

@@ -95,10 +95,8 @@ def _score_store(app: Any, model: Any, now: datetime, dry_run: bool, explain: bo
     from revops.engines.scoring.combined import save_scores, score_leads, score_rows
     from revops.engines.scoring.lifecycle import advance_lifecycle
 
-    if not app.db.exists():
-        raise StoreError(f"no store at {app.db}; build one with `revops demo` or `revops ingest leads FILE`, or "
-                         "score a file without storing it: `revops score --input FILE`")
-    with app.store() as store:
+    with app.existing_store(hint="build one with `revops demo` or `revops ingest leads FILE`, or score a "
+                            "file without storing it: `revops score --input FILE`") as store:
         store.con.execute("SET enable_progress_bar = false")
         store.con.execute("BEGIN TRANSACTION")
         try:
@@ -171,9 +169,7 @@ def explain(
     app = app_context(ctx)
     model = app.model()
     now = parse_moment(at)
-    if not app.db.exists():
-        raise StoreError(f"no store at {app.db}; point --db / REVOPS_DB at the store that holds the lead")
-    with app.store(read_only=True) as store:
+    with app.existing_store(read_only=True, hint="point --db / REVOPS_DB at the store that holds the lead") as store:
         found = store.con.execute("SELECT count(*) FROM leads WHERE lead_id = ?", [lead_id]).fetchall()[0][0]
         if not found:
             raise StoreError(f"no lead {lead_id!r} in {app.db}; `revops score --format csv` lists the lead ids")
@@ -233,9 +229,7 @@ def calibration(
 
     app = app_context(ctx)
     model = app.model()
-    if not app.db.exists():
-        raise StoreError(f"no store at {app.db}; build one with `revops demo` or `revops ingest leads FILE`")
-    with app.store(read_only=True) as store:
+    with app.existing_store(read_only=True) as store:
         report = calibration_report(store, model, parse_moment(at), days=days, settle_days=settle_days)
     if fmt is OutputFormat.json:
         emit(report.to_dict(), fmt)

@@ -17,7 +17,7 @@ import typer
 
 from revops.cli.context import app_context
 from revops.cli.output import FormatOption, OutputFormat, emit, stderr
-from revops.errors import StoreError, TrainingError
+from revops.errors import TrainingError
 
 CALIBRATION_COLUMNS = ["bin", "leads", "predicted_from", "predicted_to", "predicted", "actual", "conversions"]
 LIFT_COLUMNS = ["decile", "leads", "conversions", "conversion_rate", "lift", "captured"]
@@ -29,11 +29,7 @@ def register_train(score_app: typer.Typer) -> None:
 
 
 def _existing_store(ctx: typer.Context, *, read_only: bool) -> Any:
-    app = app_context(ctx)
-    if not app.db.exists():
-        raise StoreError(f"no store at {app.db}; build one with `revops demo` or `revops ingest`, "
-                         "or point --db / REVOPS_DB at an existing file")
-    return app.store(read_only=read_only)
+    return app_context(ctx).existing_store(read_only=read_only)
 
 
 def train(

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, Optional
 
@@ -17,7 +15,6 @@ import typer
 
 from revops.cli.context import app_context
 from revops.cli.output import FormatOption, OutputFormat, emit, stderr
-from revops.errors import StoreError
 
 sla_app = typer.Typer(help="SLA clocks: due, met and breached, and the breach queue.",
                       no_args_is_help=True, add_completion=False)
@@ -36,22 +33,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sla_app, name="sla")
 
 
-@contextmanager
-def _backend(ctx: typer.Context) -> Iterator[Any]:
-    """--backend's Ibis backend when given, else the store's (read-only)."""
-    app = app_context(ctx)
-    if app.backend:
-        from revops.engines.metrics.backends import connect
-
-        yield connect(app.backend)
-        return
-    if not app.db.exists():
-        raise StoreError(f"no store at {app.db}; build one with `revops demo` or `revops ingest`, "
-                         "or point --db / REVOPS_DB at an existing file")
-    with app.store(read_only=True) as store:
-        yield store.ibis
-
-
 @sla_app.command("status")
 def status(
     ctx: typer.Context,
@@ -67,7 +48,7 @@ def status(
 
     model = app_context(ctx).model()
     request = engine.clock_request(at, sla, start, end)
-    with _backend(ctx) as con:
+    with app_context(ctx).analytics() as con:
         table = engine.status(con, model, request, states=(state or "").split(","), open_only=open_)
     _emit(table, fmt, STATUS_TABLE, f"SLA clocks at {request.at:%Y-%m-%d %H:%M} UTC")
 
@@ -84,7 +65,7 @@ def breaches(
 
     model = app_context(ctx).model()
     request = engine.clock_request(at, sla, start, end)
-    with _backend(ctx) as con:
+    with app_context(ctx).analytics() as con:
         table = engine.breach_queue(con, model, request)
     _emit(table, fmt, QUEUE_TABLE, f"Open SLA breaches at {request.at:%Y-%m-%d %H:%M} UTC")
 

@@ -48,38 +48,83 @@ class IngestResult:
         return data
 
 
+@dataclass(frozen=True)
+class IngestRequest:
+    """A file to read into a canonical table: what ingest and its dry-run preview are asked."""
+
+    spec: Any
+    """The canonical table (``schema.table``)."""
+    path: Path
+    mapping: Mapping
+    preset: str | None
+    model: Any
+    vocabularies: Any
+    """The model's vocabularies (stages, forecast categories…) values are checked against."""
+
+    @classmethod
+    def of(cls, table: str, file: str | Path, mapping: str | Path | None, preset: str | None,
+           model: Any) -> IngestRequest:
+        try:
+            spec = schema.table(table)
+        except KeyError as exc:
+            raise IngestError(str(exc.args[0])) from None
+        if model is None:
+            from revops.model import load_model
+
+            model = load_model(None)
+        return cls(spec, Path(file), load_mapping(mapping, table) if mapping else Mapping(), preset, model,
+                   model.vocabularies())
+
+    def check(self, con: Any) -> None:
+        """Refuse a mapping that cannot work, at its line, before any row is read."""
+        check_mapping(con, self.spec, self.mapping, self.vocabularies)
+
+
+@dataclass(frozen=True)
+class TypedFile:
+    """A file staged, its columns planned and its values typed into ``TYPED`` (in the open
+    transaction)."""
+
+    staged: Any
+    effective: Mapping
+    """The user's mapping over the preset's."""
+    slips: list[Any]
+    typing: Any
+
+
+def type_file(store: Store, request: IngestRequest, phases: Phases, *, add_columns: bool) -> TypedFile:
+    """Read the file, plan its columns and type its values; ``add_columns`` adds the custom
+    attributes it brings to the table (ingest does, a preview does not)."""
+    con, t, path, table = store.con, request.spec, request.path, request.spec.name
+    with phases.step("reading", con):
+        staged = stage_file(con, path, encoding=request.mapping.encoding, delimiter=request.mapping.delimiter)
+    effective = request.mapping
+    if request.preset:
+        effective = request.mapping.merged_over(preset_mapping(request.preset, table, staged.columns))
+    plan = plan_columns(t, staged.columns, effective, path)
+    existing_custom = {c["column_name"]: c["type"] for c in store.custom_fields(table)}
+    with phases.step("validating", con):
+        slips = value_map_slips(con, plan, request.mapping)
+        typing = plan_typing(con, t, plan, effective, request.vocabularies, existing_custom, slips)
+        if add_columns:
+            _add_custom_columns(store, table, typing.custom_types, typing.widened, str(path))
+        build_typed(con, typing)
+    return TypedFile(staged, effective, slips, typing)
+
+
 def ingest_file(store: Store, table: str, file: str | Path, *, mapping: str | Path | None = None,
                 preset: str | None = None, model: Any = None, progress: bool | None = None) -> IngestResult:
     """Ingest ``file`` into ``table`` of ``store``. Raises IngestError when the file as a
     whole cannot be used (missing, empty, a mapped column absent); bad rows are quarantined."""
-    try:
-        t = schema.table(table)
-    except KeyError as exc:
-        raise IngestError(str(exc.args[0])) from None
-    path = Path(file)
-    user_mapping = load_mapping(mapping, table) if mapping else Mapping()
-    if model is None:
-        from revops.model import load_model
-
-        model = load_model(None)
-    vocabularies = model.vocabularies()
+    request = IngestRequest.of(table, file, mapping, preset, model)
+    t, path, model = request.spec, request.path, request.model
     run_id = uuid.uuid4().hex[:12]
     started = utcnow()
     con = store.con
-    check_mapping(con, t, user_mapping, vocabularies)
+    request.check(con)
     with Phases(f"ingest {path.name}", steps=5, enabled=progress) as phases, store.transaction():
-        with phases.step("reading", con):
-            staged = stage_file(con, path, encoding=user_mapping.encoding, delimiter=user_mapping.delimiter)
-        effective = user_mapping
-        if preset:
-            effective = user_mapping.merged_over(preset_mapping(preset, table, staged.columns))
-        plan = plan_columns(t, staged.columns, effective, path)
-        existing_custom = {c["column_name"]: c["type"] for c in store.custom_fields(table)}
-        with phases.step("validating", con):
-            slips = value_map_slips(con, plan, user_mapping)
-            typing = plan_typing(con, t, plan, effective, vocabularies, existing_custom, slips)
-            _add_custom_columns(store, table, typing.custom_types, typing.widened, str(path))
-            build_typed(con, typing)
+        typed = type_file(store, request, phases, add_columns=True)
+        staged, effective, slips, typing = typed.staged, typed.effective, typed.slips, typed.typing
         with phases.step("quarantining", con):
             problems = bad_values(con, typing, t.key)
             bad_rows = int(con.execute(f"SELECT count(*) FROM {TYPED} WHERE _bad").fetchone()[0])

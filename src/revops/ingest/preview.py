@@ -20,12 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from revops.errors import IngestError
-from revops.ingest.columns import plan_columns
-from revops.ingest.mapping import Mapping, load_mapping
-from revops.ingest.presets import preset_mapping
-from revops.ingest.reader import stage_file
-from revops.ingest.validate import TYPED, bad_values, build_typed, check_mapping, plan_typing, value_map_slips
-from revops.store import Store, schema
+from revops.ingest.pipeline import IngestRequest, type_file
+from revops.ingest.progress import Phases
+from revops.ingest.validate import TYPED, bad_values
+from revops.store import Store
 from revops.store.store import quote
 
 RECORDS = "_file_records"
@@ -53,32 +51,16 @@ class FileRecords:
 def read_records(store: Store, table: str, file: str | Path, *, mapping: str | Path | None = None,
                  preset: str | None = None, model: Any = None) -> Iterator[FileRecords]:
     """Yield the file's records read as ingest reads them; nothing is kept afterwards."""
-    try:
-        t = schema.table(table)
-    except KeyError as exc:
-        raise IngestError(str(exc.args[0])) from None
-    path = Path(file)
-    if not path.exists():
-        raise IngestError(f"file not found: {path} (read from {Path.cwd()}); check the path")
-    user_mapping = load_mapping(mapping, table) if mapping else Mapping()
-    if model is None:
-        from revops.model import load_model
-
-        model = load_model(None)
-    vocabularies = model.vocabularies()
-    con = store.con
-    check_mapping(con, t, user_mapping, vocabularies)
+    request = IngestRequest.of(table, file, mapping, preset, model)
+    if not request.path.exists():
+        raise IngestError(f"file not found: {request.path} (read from {Path.cwd()}); check the path")
+    t, con = request.spec, store.con
+    request.check(con)
     con.execute("BEGIN TRANSACTION")
     try:
-        staged = stage_file(con, path, encoding=user_mapping.encoding, delimiter=user_mapping.delimiter)
-        effective = user_mapping
-        if preset:
-            effective = user_mapping.merged_over(preset_mapping(preset, table, staged.columns))
-        plan = plan_columns(t, staged.columns, effective, path)
-        existing_custom = {c["column_name"]: c["type"] for c in store.custom_fields(table)}
-        slips = value_map_slips(con, plan, user_mapping)
-        typing = plan_typing(con, t, plan, effective, vocabularies, existing_custom, slips)
-        build_typed(con, typing)
+        with Phases("", steps=2, enabled=False) as quiet:
+            typed = type_file(store, request, quiet, add_columns=False)
+        staged, slips, typing = typed.staged, typed.slips, typed.typing
         problems = bad_values(con, typing, t.key)
         quarantined = [{"row": r.row, "column": r.column, "value": r.raw or None, "reason": r.reason}
                        for r in staged.rejects]

@@ -9,36 +9,23 @@ match the conversion rates it is tested on, and never see the outcome itself.
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from revops.demo.builder import build_demo
 from revops.engines.scoring import versions
 from revops.engines.scoring.features import EXCLUDED_FIELDS, event_counts, lead_features
 from revops.engines.scoring.predictive import TrainingOptions, active_model, predict_conversion, train
 from revops.engines.scoring.training import split_by_time
 from revops.errors import TrainingError
 from revops.store import Store
+from tests.conftest import DEMO_TODAY
 
-TODAY = date(2026, 5, 15)
+TODAY = DEMO_TODAY
 OUTCOME_WORDS = ("convert", "status", "mql", "sql", "sal", "opportunit", "owner", "score", "disqualif",
                  "recycl", "assigned", "updated", "first_contacted")
-
-
-@pytest.fixture(scope="module")
-def demo_files(tmp_path_factory):
-    """The small demo (5,000 leads) and the tiny one (1,500), built once for this module."""
-    folder = tmp_path_factory.mktemp("predictive")
-    files = {}
-    for scale in ("small", "tiny"):
-        path = folder / f"{scale}.duckdb"
-        with Store(path) as s:
-            build_demo(s, scale, 42, TODAY)
-        files[scale] = path
-    return files
 
 
 @pytest.fixture
