@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from benchmarks.bench_routing import org
 from benchmarks.common import ROOT, WORK, BenchResult, wait_until_healthy
 
 RATE = int(os.environ.get("REVOPS_BENCH_API_RATE", 1000))
@@ -37,36 +38,6 @@ SECONDS = float(os.environ.get("REVOPS_BENCH_API_SECONDS", 60))
 CONCURRENCY = 64
 TARGET_P99_MS = 50.0
 TOKEN = "bench-token"
-REGIONS = {"NA": (["America/New_York", "America/Chicago", "America/Los_Angeles"], "US,CA"),
-           "EMEA": (["Europe/London", "Europe/Paris", "Europe/Berlin"], "GB,DE,FR"),
-           "APAC": (["Asia/Singapore", "Australia/Sydney", "Asia/Tokyo"], "AU,JP,IN,SG")}
-
-
-def org() -> dict[str, list[dict]]:
-    """50 users: per region a manager, enterprise AEs, SDRs, mid-market and SMB AEs."""
-    users, teams, territories = [], [], []
-    seats = {"NA": (2, 4, 3, 10), "EMEA": (2, 4, 2, 8), "APAC": (2, 3, 2, 5)}
-    n = 0
-    for region, (ent, sdr, mm, smb) in seats.items():
-        zones, countries = REGIONS[region]
-        manager = f"usr_{n:03d}"
-        users.append({"user_id": manager, "name": f"Manager {region}", "role": "manager", "region": region,
-                      "timezone": zones[0], "team": f"Sales {region}", "active": True, "out_of_office": False})
-        n += 1
-        for role, segment, count, team in (("ae", "enterprise", ent, f"{region} Enterprise"),
-                                           ("sdr", None, sdr, f"SDR {region}"),
-                                           ("ae", "mid_market", mm, f"{region} Mid Market"),
-                                           ("ae", "smb", smb, f"{region} Smb")):
-            for i in range(count):
-                users.append({"user_id": f"usr_{n:03d}", "name": f"Rep {n}", "role": role, "segment": segment,
-                              "region": region, "timezone": zones[i % 3], "team": team, "manager_id": manager,
-                              "active": True, "out_of_office": i == 3})
-                n += 1
-        teams.append({"team_id": f"team_{region}_ent", "name": f"{region} Enterprise", "manager_id": manager})
-        territories.append({"territory_id": f"terr_{region}", "name": f"{region} Enterprise", "region": region,
-                            "segment": "enterprise", "owner_id": manager, "team_id": f"team_{region}_ent",
-                            "countries": countries})
-    return {"users": users, "teams": teams, "territories": territories}
 
 
 def build_store(db: Path) -> None:
@@ -77,7 +48,7 @@ def build_store(db: Path) -> None:
     for suffix in ("", ".wal"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     with Store(db) as store:
-        for table, rows in org().items():
+        for table, rows in zip(("users", "teams", "territories"), org()):
             store.append(table, pa.Table.from_pylist(rows))
 
 

@@ -31,25 +31,26 @@ REGIONS = {"NA": ["America/New_York", "America/Chicago", "America/Los_Angeles"],
 
 
 def org() -> tuple[list[dict], list[dict], list[dict]]:
-    """50 users: per region a manager, 2 enterprise AEs, 3 mid-market SDRs, 2 mid-market AEs,
-    5 SMB AEs (region sizes 20/17/13); teams and one enterprise territory per region."""
+    """50 users: per region a manager, enterprise AEs, SDRs, mid-market and SMB AEs (region
+    sizes 20/17/13), the fourth rep of each group out of office; teams and one enterprise
+    territory per region. The routing and API benchmarks both route to this org."""
     users, teams, territories = [], [], []
     seats = {"NA": (2, 4, 3, 10), "EMEA": (2, 4, 2, 8), "APAC": (2, 3, 2, 5)}
     n = 0
     for region, (ent, sdr, mm, smb) in seats.items():
         zones = REGIONS[region]
         manager = f"usr_{n:03d}"
-        users.append({"user_id": manager, "role": "manager", "region": region, "timezone": zones[0],
-                      "team": f"Sales {region}", "active": True, "out_of_office": False})
+        users.append({"user_id": manager, "name": f"Manager {region}", "role": "manager", "region": region,
+                      "timezone": zones[0], "team": f"Sales {region}", "active": True, "out_of_office": False})
         n += 1
         for role, segment, count, team in (("ae", "enterprise", ent, f"{region} Enterprise"),
                                            ("sdr", None, sdr, f"SDR {region}"),
                                            ("ae", "mid_market", mm, f"{region} Mid Market"),
                                            ("ae", "smb", smb, f"{region} Smb")):
             for i in range(count):
-                users.append({"user_id": f"usr_{n:03d}", "role": role, "segment": segment, "region": region,
-                              "timezone": zones[i % 3], "team": team, "manager_id": manager, "active": True,
-                              "out_of_office": i == 3})
+                users.append({"user_id": f"usr_{n:03d}", "name": f"Rep {n}", "role": role, "segment": segment,
+                              "region": region, "timezone": zones[i % 3], "team": team, "manager_id": manager,
+                              "active": True, "out_of_office": i == 3})
                 n += 1
         teams.append({"team_id": f"team_{region}_ent", "name": f"{region} Enterprise", "manager_id": manager})
         territories.append({"territory_id": f"terr_{region}", "name": f"{region} Enterprise", "region": region,

@@ -39,3 +39,14 @@ def fill_store(store: Store, **tables: list[dict[str, Any]]) -> Store:
 
 def store_with(path: Path, **tables: list[dict[str, Any]]) -> Store:
     return fill_store(Store(path), **tables)
+
+
+def with_gate(model: Any, stage: str, criteria: list[str]) -> Any:
+    """A copy of the revenue model whose ``stage`` has the gate ``criteria``."""
+    from revops.model.schema import RevenueModel
+
+    data = model.model_dump(mode="json", by_alias=True)
+    for spec in data["pipeline"]["stages"]:
+        if spec["key"] == stage:
+            spec["gate"] = criteria
+    return RevenueModel.model_validate(data)

@@ -15,6 +15,7 @@ from revops.api.intake import LeadIntake
 from revops.engines.deals.moves import MoveRefused, StageMove
 from revops.store import Store
 from tests.api.conftest import ORG_TEAMS, ORG_TERRITORIES, ORG_USERS, TUESDAY_11AM_NY, build_store, serving, stored
+from tests.gtm import with_gate
 
 SOURCE = "POST /v1/opportunities/{opportunity_id}/stage"
 
@@ -142,13 +143,7 @@ def test_routing_counts_a_rep_s_open_deals_as_they_move(tmp_path, default_model)
 
 
 def test_a_gate_reading_history_leaves_the_writer_able_to_take_leads(tmp_path, default_model):
-    from revops.model.schema import RevenueModel
-
-    data = default_model.model_dump(mode="json", by_alias=True)
-    for stage in data["pipeline"]["stages"]:
-        if stage["key"] == "proposal":
-            stage["gate"] = ["days_since_last_activity < 30", "close_date_pushes < 3"]
-    model = RevenueModel.model_validate(data)
+    model = with_gate(default_model, "proposal", ["days_since_last_activity < 30", "close_date_pushes < 3"])
     db = build_store(tmp_path / "gate.duckdb", users=ORG_USERS, opportunities=[opp("o1", "solution")],
                      activities=[{"activity_id": "a1", "occurred_at": datetime(2026, 5, 1), "opportunity_id": "o1"}],
                      opportunity_history=[{"history_id": "h1", "opportunity_id": "o1", "stage": "solution",

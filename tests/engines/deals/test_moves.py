@@ -12,7 +12,7 @@ import pytest
 from revops.engines.deals.hygiene import HygieneRequest, check_hygiene
 from revops.engines.deals.moves import MoveRefused, StageMove, move_deal
 from revops.model import load_model
-from revops.model.schema import RevenueModel
+from tests.gtm import with_gate
 
 NOW = datetime(2026, 3, 31, 12)
 
@@ -140,11 +140,7 @@ def test_a_move_into_the_stage_the_deal_is_in_changes_nothing(pipeline, model):
 
 
 def test_a_gate_may_read_derived_fields(pipeline, model):
-    data = model.model_dump(mode="json", by_alias=True)
-    for stage in data["pipeline"]["stages"]:
-        if stage["key"] == "proposal":
-            stage["gate"] = ["days_since_last_activity < 14", "age_days >= 7"]
-    strict = RevenueModel.model_validate(data)
+    strict = with_gate(model, "proposal", ["days_since_last_activity < 14", "age_days >= 7"])
     pipeline.con.execute("INSERT INTO activities (activity_id, occurred_at, opportunity_id) "
                          "VALUES ('a1', TIMESTAMP '2026-03-10', 'sol')")
     with pytest.raises(MoveRefused) as refused:

@@ -4,17 +4,15 @@ shared fact once, and drops what it materialised when it closes."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
-
 import pandas as pd
 import pytest
 
-from revops.demo.builder import build_demo
 from revops.engines.metrics import MetricSession, compute
 from revops.model import load_model
 from revops.store import Store
+from tests.conftest import DEMO_TODAY
 
-TODAY = date(2026, 6, 30)
+TODAY = DEMO_TODAY
 REQUESTS = [
     (["win_rate", "won_amount", "pipeline_velocity", "lead_count", "speed_to_lead_minutes"],
      {"by": ["source"], "period": "quarter"}),
@@ -24,12 +22,10 @@ REQUESTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Iterator[Store]:
-    store = Store(tmp_path_factory.mktemp("session") / "demo.duckdb")
-    build_demo(store, "small", seed=3, today=TODAY)
-    yield store
-    store.close()
+@pytest.fixture
+def demo(demo_files) -> Iterator[Store]:
+    with Store(demo_files["small"], read_only=True) as store:  # sessions only add temp tables
+        yield store
 
 
 def _temp_tables(store: Store) -> set[str]:
