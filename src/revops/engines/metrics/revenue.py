@@ -109,10 +109,11 @@ def first_subscription_day(ctx: MetricContext) -> date | None:
     return pd.Timestamp(value).date()
 
 
-def account_months(ctx: MetricContext, q: MetricQuery, first: date | None) -> ir.Table:
-    """One row per account and month it paid in or stopped paying in: account_id, owner_id
-    (the account's owner), month, mrr, prev_mrr, movement, plus the spine's flags."""
-    spine = ibis.memtable(month_spine(ctx, q, first), schema=_SPINE_SCHEMA)
+def account_months(ctx: MetricContext, months: pd.DataFrame) -> ir.Table:
+    """One row per account and month of ``months`` (a ``month_spine``) it paid in or stopped
+    paying in: account_id, owner_id (the account's owner), month, mrr, prev_mrr, movement,
+    plus the spine's flags."""
+    spine = ibis.memtable(months, schema=_SPINE_SCHEMA)
     s = subscriptions(ctx)
     paying = s.join(spine, [s.start_date <= spine["__day"],
                             s.end_date.isnull() | (s.end_date > spine["__day"])])
@@ -148,7 +149,7 @@ def account_months(ctx: MetricContext, q: MetricQuery, first: date | None) -> ir
 
 
 def _default_months(ctx: MetricContext) -> ir.Table:
-    return account_months(ctx, MetricQuery(), _first_day(ctx))
+    return account_months(ctx, month_spine(ctx, MetricQuery(), _first_day(ctx)))
 
 
 REVENUE_MONTHS = Fact(
@@ -256,7 +257,7 @@ def _expression(ctx: MetricContext, q: MetricQuery, metrics: list[RevenueMetric]
     first = _first_day(ctx)
     spine = month_spine(ctx, q, first)
     fact = Fact(REVENUE_MONTHS.name, REVENUE_MONTHS.description,
-                lambda c: account_months(c, q, first), REVENUE_MONTHS.links, cache=True,
+                lambda c: account_months(c, spine), REVENUE_MONTHS.links, cache=True,
                 key=tuple(map(tuple, spine.itertuples(index=False))))  # the same months, the same rows
     t = filtered(ctx, metrics[0].name, fact, q, None)
     t = t.filter(t["__flow"])  # every window month; history before is only for the movements
