@@ -56,13 +56,17 @@ class AppContext:
 
         return load_model(self.model_path)
 
-    def model_source(self) -> str:
-        """Who applied the model from where, for the definition history: 'revops.yaml by ana'."""
+    @staticmethod
+    def user() -> str:
+        """Who runs the command, for the records it writes: $REVOPS_USER, else the login."""
         import getpass
         import os
 
-        user = os.environ.get("REVOPS_USER") or getpass.getuser()
-        return f"{self.model_path or 'built-in default'} by {user}"
+        return os.environ.get("REVOPS_USER") or getpass.getuser()
+
+    def model_source(self) -> str:
+        """Who applied the model from where, for the definition history: 'revops.yaml by ana'."""
+        return f"{self.model_path or 'built-in default'} by {self.user()}"
 
     def record_model(self, store: Store, model: Any) -> int | None:
         """Record ``model`` in the store's definition history if it changed."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 import random
 import sys
 import time
@@ -46,7 +44,7 @@ def move(
     app = app_context(ctx)
     model = app.model()
     request = StageMove(opportunity_id, stage, _parse_values(values or []),
-                        changed_by=os.environ.get("REVOPS_USER") or getpass.getuser(), source="revops deal move")
+                        changed_by=app.user(), source="revops deal move")
     store = _open_store(app)
     try:
         result = move_deal(store, model, request)

@@ -18,8 +18,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from revops.cli.context import app_context
-from revops.cli.output import FormatOption, OutputFormat, emit, stderr
-from revops.cli.pipeline_cmds import read_backend
+from revops.cli.output import FormatOption, OutputFormat, emit, plain, stderr
 from revops.errors import ForecastError
 
 forecast_app = typer.Typer(add_completion=False)
@@ -52,8 +51,9 @@ def forecast(ctx: typer.Context, period: PeriodOption = None, as_of: AsOfOption 
         return
     from revops.engines import forecast as engine
 
-    model = app_context(ctx).model()
-    with read_backend(ctx) as store:
+    app = app_context(ctx)
+    model = app.model()
+    with app.existing_store(read_only=True) as store:
         fc = engine.forecast(store.ibis, model, period=period, as_of=as_of, runs=runs, seed=seed)
     result = fc.as_dict()
     if fmt is OutputFormat.table:
@@ -82,8 +82,9 @@ def deals(ctx: typer.Context, period: PeriodOption = None, as_of: AsOfOption = N
     from revops.engines.forecast.risk import risk_flags
     from revops.engines.forecast.world import day_date
 
-    model = app_context(ctx).model()
-    with read_backend(ctx) as store:
+    app = app_context(ctx)
+    model = app.model()
+    with app.existing_store(read_only=True) as store:
         fc = engine.forecast(store.ibis, model, period=period, as_of=as_of, runs=1000)
     d = fc.deals.copy()
     d["risks"] = risk_flags(d)
@@ -94,7 +95,7 @@ def deals(ctx: typer.Context, period: PeriodOption = None, as_of: AsOfOption = N
     if owner:
         d = d[d["owner"] == owner]
     d = d.sort_values("expected", ascending=False)
-    rows = [{c: _plain(r[c]) for c in DEAL_COLUMNS} for _, r in d.iterrows()]
+    rows = [{c: plain(r[c]) for c in DEAL_COLUMNS} for _, r in d.iterrows()]
     if fmt is OutputFormat.table:
         columns = ["opportunity_id", "owner", "stage", "category", "value", "close_date", "p_won", "expected", "risks"]
         shown = [{**r, **{k: _money(r[k]) for k in ("value", "expected")}, "p_won": _pct(r["p_won"])}
@@ -141,11 +142,12 @@ def calls(ctx: typer.Context, period: PeriodOption = None, as_of: AsOfOption = N
     from revops.engines.forecast.calls import call_history, latest_calls
     from revops.engines.forecast.rollup import rollup
 
-    model = app_context(ctx).model()
-    with read_backend(ctx) as store:
+    app = app_context(ctx)
+    model = app.model()
+    with app.existing_store(read_only=True) as store:
         if history:
             frame = call_history(store, period=period)
-            emit([{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")], fmt)
+            emit([{k: plain(v) for k, v in r.items()} for r in frame.to_dict("records")], fmt)
             return
         world = engine.load_world(store.ibis, model)
         fc = engine.forecast(store.ibis, model, period=period, as_of=as_of, runs=1000, world=world)
@@ -183,10 +185,12 @@ def backtest(ctx: typer.Context,
     except ValueError:
         raise ForecastError(f"--weeks {weeks!r}: write weeks of a quarter, e.g. 1,4,8") from None
     request = engine.BacktestRequest(quarters=quarters, weeks=week_list, last=last, runs=runs, seed=seed)
-    model = app_context(ctx).model()
-    with read_backend(ctx) as store:
-        rows = engine.backtest(store.ibis, model, request, commit_call=_company_call(store),
-                               progress=lambda m: stderr.print(m, highlight=False))
+    app = app_context(ctx)
+    model = app.model()
+    with app.existing_store(read_only=True) as store:
+        world = engine.load_world(store.ibis, model)
+        rows = engine.backtest(store.ibis, model, request, commit_call=_company_call(store, world.users),
+                               progress=lambda m: stderr.print(m, highlight=False), world=world)
     if fmt is not OutputFormat.table:
         emit(rows, fmt)
         return
@@ -237,12 +241,13 @@ def snapshots(ctx: typer.Context, period: PeriodOption = None, fmt: FormatOption
     from revops.engines.forecast.backtest import actual_bookings
     from revops.engines.forecast.snapshots import snapshot_accuracy
 
-    model = app_context(ctx).model()
-    with read_backend(ctx) as store:
+    app = app_context(ctx)
+    model = app.model()
+    with app.existing_store(read_only=True) as store:
         labels = sorted({r[0] for r in store.con.execute("SELECT DISTINCT period FROM _forecast_snapshots").fetchall()}) \
             if store.has_table("_forecast_snapshots") else []
         rows = snapshot_accuracy(store, actual_bookings(store.ibis, model, labels) if labels else {}, period)
-    emit([{k: _plain(v) for k, v in r.items()} for r in rows], fmt)
+    emit([{k: plain(v) for k, v in r.items()} for r in rows], fmt)
 
 
 @forecast_app.command("accuracy")
@@ -261,54 +266,46 @@ def accuracy(ctx: typer.Context,
 
     if by not in ("category", "rep", "bias"):
         raise ForecastError(f"--by {by!r}: accuracy is by category, rep or bias")
-    model = app_context(ctx).model()
-    with read_backend(ctx) as store:
+    app = app_context(ctx)
+    model = app.model()
+    with app.existing_store(read_only=True) as store:
         has_calls = store.has_table("_forecast_calls")
+        commits: dict[tuple[str, date], dict[str, float]] = {}  # the calls in force, read once per quarter
 
         def rep_call(label: str, owner: str, day: date) -> float | None:
-            calls = latest_calls(store, period=label, at=day)
-            mine = calls[(calls["user_id"] == owner) & (calls["category"] == "commit")]
-            return float(mine["amount"].iloc[0]) if len(mine) else None
+            if (label, day) not in commits:
+                calls = latest_calls(store, period=label, at=day)
+                mine = calls[calls["category"] == "commit"]
+                commits[label, day] = {u: float(a) for u, a in zip(mine["user_id"], mine["amount"])}
+            return commits[label, day].get(owner)
 
         result = compute_accuracy(engine.load_world(store.ibis, model), quarters=quarters, week=week,
                                   list_prices=list_prices(store.ibis), rep_call=rep_call if has_calls else None)
     key = {"category": "categories", "rep": "reps", "bias": "bias"}[by]
-    rows = [{k: _plain(v) for k, v in r.items()} for r in result[key]]
+    rows = [{k: plain(v) for k, v in r.items()} for r in result[key]]
     if fmt is OutputFormat.table:
         rows = [{k: (_money(v) if k in ("called", "landed", "commit", "best_case", "call", "actual") else
                      f"{v:.2f}" if isinstance(v, float) else v) for k, v in r.items()} for r in rows]
     emit(rows, fmt, title=f"Forecast accuracy by {by} at week {week}")
 
 
-def _company_call(store: Any):
+def _company_call(store: Any, users: Any):
+    """The company's commit call in force on a day (``rollup.company_number``), None when
+    nobody called; ``users`` is the world's (``DealWorld.users``)."""
     from revops.engines.forecast.calls import latest_calls
     from revops.engines.forecast.rollup import company_number
 
     if not store.has_table("_forecast_calls"):
         return None
-    users = store.con.execute("SELECT user_id, manager_id, name, role FROM users").df() \
-        if store.has_table("users") else None
 
     def commit(period: str, day: date) -> float | None:
         in_force = latest_calls(store, period=period, at=day)
         in_force = in_force[in_force["category"] == "commit"]
-        if users is None or not len(in_force):
+        if not len(in_force):
             return None
         return company_number(users, in_force)
 
     return commit
-
-
-def _plain(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float) and v != v:
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-        if isinstance(v, float) and v != v:
-            return None
-    return v
 
 
 def _money(v: Any) -> str:

@@ -9,8 +9,6 @@ and stage.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any, Optional
 
 import typer
@@ -31,7 +29,6 @@ OwnerOption = Annotated[Optional[str], typer.Option("--owner", help="Only deals 
 RuleOption = Annotated[Optional[str], typer.Option("--rule", help="Only these rules (keys, comma-separated).")]
 SeverityOption = Annotated[Optional[str], typer.Option("--severity", help="Only rules of these severities: critical, warning, info (comma-separated).")]
 
-FINDING_COLUMNS = ["opportunity_id", "owner_id", "rule", "severity", "detail", "stage", "amount"]
 REP_COLUMNS = ["owner_id", "name", "open_deals", "open_amount", "critical", "warning", "info", "clean_deals",
                "data_quality_score", "completeness"]
 SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
@@ -47,9 +44,9 @@ def _split(text: str | None) -> tuple[str, ...]:
     return tuple(p.strip() for p in (text or "").split(",") if p.strip())
 
 
-@contextmanager
 def _report(ctx: typer.Context, as_of: str | None, owner: str | None, rule: str | None,
-            severity: str | None) -> Iterator[tuple[Any, Any, dict[str, str]]]:
+            severity: str | None) -> tuple[Any, Any, dict[str, str]]:
+    """The hygiene report the options ask for, the model, and user names by id."""
     from revops.engines.deals.hygiene import HygieneRequest, check_hygiene
     from revops.errors import DealError
     from revops.moments import parse_moment
@@ -58,11 +55,11 @@ def _report(ctx: typer.Context, as_of: str | None, owner: str | None, rule: str 
     model = app.model()
     moment = parse_moment(as_of, "--as-of", DealError) if as_of else None
     request = HygieneRequest(as_of=moment, rules=_split(rule), owners=_split(owner), severities=_split(severity))
-    with app.store(read_only=True) as store:
+    with app.existing_store(read_only=True) as store:
         store.con.execute("SET enable_progress_bar = false")  # stdout holds the rows; a few seconds at most
         report = check_hygiene(store.ibis, model, request)
         users = store.con.execute("SELECT user_id, name FROM users WHERE name IS NOT NULL").fetchall()
-    yield report, model, {u: name for u, name in users}
+    return report, model, dict(users)
 
 
 @hygiene_app.callback()
@@ -77,14 +74,15 @@ def hygiene(
     completeness per field and stage, and the deals to fix first."""
     if ctx.invoked_subcommand is not None:
         return
+    from revops.engines.deals.hygiene import FINDING_COLUMNS
     from revops.engines.deals.scorecard import completeness, headline, rep_scores
 
-    with _report(ctx, as_of, owner, rule, severity) as (report, model, names):
-        if fmt is not OutputFormat.table:
-            emit(report.findings, fmt, columns=FINDING_COLUMNS)
-            return
-        _print_report(report, headline(report, model), rep_scores(report, model, names),
-                      completeness(report, model), model, names)
+    report, model, names = _report(ctx, as_of, owner, rule, severity)
+    if fmt is not OutputFormat.table:
+        emit(report.findings, fmt, columns=list(FINDING_COLUMNS))
+        return
+    _print_report(report, headline(report, model), rep_scores(report, model, names),
+                  completeness(report, model), model, names)
 
 
 @hygiene_app.command("reps")
@@ -95,9 +93,9 @@ def reps(ctx: typer.Context, as_of: AsOfOption = None, owner: OwnerOption = None
     their stages require; the lowest score first."""
     from revops.engines.deals.scorecard import rep_scores
 
-    with _report(ctx, as_of, owner, rule, severity) as (report, model, names):
-        emit(rep_scores(report, model, names), fmt, columns=REP_COLUMNS,
-             title=f"Data quality by rep at {report.as_of:%Y-%m-%d %H:%M} UTC")
+    report, model, names = _report(ctx, as_of, owner, rule, severity)
+    emit(rep_scores(report, model, names), fmt, columns=REP_COLUMNS,
+         title=f"Data quality by rep at {report.as_of:%Y-%m-%d %H:%M} UTC")
 
 
 @hygiene_app.command("completeness")
@@ -107,9 +105,9 @@ def completeness_cmd(ctx: typer.Context, as_of: AsOfOption = None, owner: OwnerO
     stage requires filled; `required` says whether that stage requires it."""
     from revops.engines.deals.scorecard import completeness
 
-    with _report(ctx, as_of, owner, None, None) as (report, model, _):
-        emit(completeness(report, model), fmt, columns=["stage", "field", "required", "deals", "filled", "completeness"],
-             title=f"Completeness by field and stage at {report.as_of:%Y-%m-%d %H:%M} UTC")
+    report, model, _ = _report(ctx, as_of, owner, None, None)
+    emit(completeness(report, model), fmt, columns=["stage", "field", "required", "deals", "filled", "completeness"],
+         title=f"Completeness by field and stage at {report.as_of:%Y-%m-%d %H:%M} UTC")
 
 
 @hygiene_app.command("rules")
@@ -119,20 +117,21 @@ def rules_cmd(ctx: typer.Context, as_of: AsOfOption = None, owner: OwnerOption =
     JSON: {"as_of", "headline": {"deals", "amount", "rules", "checked", "text"}, "rules": [...]}."""
     from revops.engines.deals.scorecard import headline
 
-    with _report(ctx, as_of, owner, rule, severity) as (report, model, _):
-        top = headline(report, model)
-        if fmt is OutputFormat.json:
-            emit({"as_of": report.as_of, "headline": top.row(), "rules": [s.row() for s in report.rules]}, fmt)
-            return
-        if fmt is OutputFormat.table:
-            Console(highlight=False).print(f"[bold]{top.text}[/]")
-        emit([s.row() for s in report.rules], fmt,
-             columns=["rule", "label", "severity", "table", "checked", "flagged", "unknown", "note"])
+    report, model, _ = _report(ctx, as_of, owner, rule, severity)
+    top = headline(report, model)
+    if fmt is OutputFormat.json:
+        emit({"as_of": report.as_of, "headline": top.row(), "rules": [s.row() for s in report.rules]}, fmt)
+        return
+    if fmt is OutputFormat.table:
+        Console(highlight=False).print(f"[bold]{top.text}[/]")
+    emit([s.row() for s in report.rules], fmt,
+         columns=["rule", "label", "severity", "table", "checked", "flagged", "unknown", "note"])
 
 
 # -- the report for people ------------------------------------------------------------------
 def _print_report(report: Any, top: Any, reps_rows: list[dict[str, Any]], complete: list[dict[str, Any]],
                   model: Any, names: dict[str, str]) -> None:
+    from revops.engines.deals.hygiene import SEVERITIES
     from revops.engines.deals.scorecard import money
 
     console = Console(highlight=False)
@@ -186,7 +185,7 @@ def _print_report(report: Any, top: Any, reps_rows: list[dict[str, Any]], comple
     for f in report.findings:
         by_deal.setdefault(f["opportunity_id"], []).append(f)
     if by_deal:
-        rank = {"critical": 0, "warning": 1, "info": 2}
+        rank = {s: i for i, s in enumerate(SEVERITIES)}
         ordered = sorted(by_deal.values(), key=lambda fs: (min(rank[f["severity"]] for f in fs), -len(fs),
                                                           -(fs[0]["amount"] or 0)))
         table = Table(title=f"Deals to fix first ({min(SHOWN_DEALS, len(ordered))} of {len(ordered):,} deals with "

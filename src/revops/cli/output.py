@@ -32,7 +32,8 @@ FormatOption = Annotated[
 ]
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as JSON holds it: NaN and infinity as null, dates as ISO text, numpy scalars as numbers."""
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
     if isinstance(value, (datetime, date)):
@@ -42,16 +43,16 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return _plain(value.item())
+        return plain(value.item())
     return value
 
 
 def to_json(data: Any) -> str:
-    return json.dumps(_plain(data), indent=2, ensure_ascii=False)
+    return json.dumps(plain(data), indent=2, ensure_ascii=False)
 
 
 def emit(data: Any, fmt: OutputFormat, *, columns: list[str] | None = None, title: str | None = None) -> None:
@@ -84,7 +85,7 @@ def emit(data: Any, fmt: OutputFormat, *, columns: list[str] | None = None, titl
 
 def _csv_cell(value: Any) -> Any:
     """A value as other tools read it back: numbers unformatted, lists and dicts as JSON."""
-    value = _plain(value)
+    value = plain(value)
     if value is None:
         return ""
     if isinstance(value, (list, dict)):
@@ -93,7 +94,7 @@ def _csv_cell(value: Any) -> Any:
 
 
 def _cell(value: Any) -> str:
-    value = _plain(value)
+    value = plain(value)
     if isinstance(value, float):
         return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:g}"
     if isinstance(value, (list, dict)):

@@ -5,9 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -34,13 +32,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(pipeline_app, name="pipeline")
 
 
-@contextmanager
-def read_backend(ctx: typer.Context) -> Iterator[Any]:
-    """The store's Ibis backend, read-only."""
-    with app_context(ctx).existing_store(read_only=True) as store:
-        yield store
-
-
 @pipeline_app.command("flow", help=FLOW_HELP)
 def flow(
     ctx: typer.Context,
@@ -52,8 +43,9 @@ def flow(
 ) -> None:
     from revops.engines.forecast import pipeline_flow
 
-    model = app_context(ctx).model()
-    with read_backend(ctx) as store:
+    app = app_context(ctx)
+    model = app.model()
+    with app.existing_store(read_only=True) as store:
         result = pipeline_flow(store.ibis, model, start=start, end=end, period=period, by=by)
     if isinstance(result, dict):
         if fmt is OutputFormat.table:

@@ -61,6 +61,7 @@ def typed_values(con: Any, model: Any, values: Mapping[str, Any]) -> dict[str, A
     from revops.engines.deals.moves import MoveRefused
 
     types = field_types(con)
+    canonical = {f.name: f for f in schema.table(TABLE).fields}
     vocabularies = model.vocabularies()
     out: dict[str, Any] = {}
     errors: list[tuple[str, str, str]] = []
@@ -79,7 +80,7 @@ def typed_values(con: Any, model: Any, values: Mapping[str, Any]) -> dict[str, A
             out[name] = None
             continue
         try:
-            out[name] = _typed(con, name, types[name], text, vocabularies)
+            out[name] = _typed(con, name, types[name], text, canonical.get(name), vocabularies)
         except ValueError as problem:
             errors.append((name, str(problem), "value_error"))
     if errors:
@@ -89,9 +90,8 @@ def typed_values(con: Any, model: Any, values: Mapping[str, Any]) -> dict[str, A
     return out
 
 
-def _typed(con: Any, name: str, ftype: str, text: str, vocabularies: dict[str, dict[str, str]]) -> Any:
-    canonical = {f.name: f for f in schema.table(TABLE).fields}
-    spec = canonical.get(name)
+def _typed(con: Any, name: str, ftype: str, text: str, spec: Any, vocabularies: dict[str, dict[str, str]]) -> Any:
+    """``text`` as field ``name`` of type ``ftype`` (``spec``: its canonical definition, None for a custom one)."""
     if spec is not None and spec.vocabulary:
         vocab = vocabularies.get(spec.vocabulary, {})
         key = vocab_key(text, vocab)

@@ -20,19 +20,22 @@ taken from its history as of then (its other fields are as they are now).
 from __future__ import annotations
 
 import difflib
+import operator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import reduce
 from typing import Any
 
 import pyarrow as pa
 
 from revops.engines.deals.facts import (
-    ACTIVITY_FIELDS, DERIVED, HISTORY_FIELDS, Availability, FactsRequest, availability, deal_facts,
+    ACTIVITY_FIELDS, DERIVED, HISTORY_FIELDS, MICROS_PER_DAY, Availability, FactsRequest, availability, deal_facts,
 )
 from revops.engines.deals.gates import filled_column
 from revops.errors import DealError
 from revops.model.expressions import Expression, parse
 from revops.model.expressions import nodes as n
+from revops.model.expressions.ibis_compiler import literal
 from revops.store import schema
 from revops.store.store import utcnow
 
@@ -117,14 +120,16 @@ def check_hygiene(con: Any, model: Any, request: HygieneRequest | None = None) -
     available = availability(con)
     statuses: dict[str, RuleStatus] = {}
     deal_rules: list[tuple[Any, Expression, list[str]]] = []
+    other_rules: list[tuple[Any, Expression, list[str]]] = []
     for rule in rules:
         expression = parse(rule.when)
         fields = fields_in_order(expression)
-        reason = available.missing_for(fields) if rule.table == "opportunities" else None
-        if reason is not None:
+        if rule.table != "opportunities":
+            other_rules.append((rule, expression, fields))
+        elif (reason := available.missing_for(fields)) is not None:
             statuses[rule.key] = RuleStatus(rule.key, rule.label or rule.key, rule.severity, rule.table, False,
                                             note=f"not checked: {reason}")
-        elif rule.table == "opportunities":
+        else:
             deal_rules.append((rule, expression, fields))
     required = tuple(dict.fromkeys(f for s in model.pipeline.stages for f in s.required_fields))
     wanted = frozenset(f for _, _, fields in deal_rules for f in fields if f in DERIVED)
@@ -141,7 +146,7 @@ def check_hygiene(con: Any, model: Any, request: HygieneRequest | None = None) -
         columns[f"flag:{i}"] = flag & scope if scope is not None else flag
         judged = [f for f in fields if f in UNKNOWABLE]
         if judged:
-            unknown = facts.is_open & _any([facts[f].isnull() for f in judged])
+            unknown = facts.is_open & reduce(operator.or_, [facts[f].isnull() for f in judged])
             columns[f"unknown:{i}"] = unknown & scope if scope is not None else unknown
         shown.extend(f for f in fields if f not in shown)
     for f in shown:
@@ -162,11 +167,9 @@ def check_hygiene(con: Any, model: Any, request: HygieneRequest | None = None) -
         note = "; ".join(notes) or None
         statuses[rule.key] = RuleStatus(rule.key, rule.label or rule.key, rule.severity, rule.table, True,
                                         len(rows), unknown, note)
-    for rule in rules:
-        if rule.table != "opportunities":
-            found, status = _other_table(con, rule, as_of, request.owners)
-            findings.extend(found)
-            statuses[rule.key] = status
+    for rule, expression, fields in other_rules:
+        found, statuses[rule.key] = _other_table(con, rule, expression, fields, as_of, request.owners)
+        findings.extend(found)
     order = {r.key: i for i, r in enumerate(model.hygiene.rules)}
     rank = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (rank[f["severity"]], f["owner_id"] is None, f["owner_id"] or "",
@@ -188,13 +191,6 @@ _WHY_UNKNOWN = {
 def _unknown_note(count: int, fields: list[str]) -> str:
     why = "; ".join(f"{f} unknown when {_WHY_UNKNOWN[f]}" for f in fields if f in _WHY_UNKNOWN)
     return f"{count:,} open deal{'s' * (count != 1)} not judged ({why})"
-
-
-def _any(conditions: list[Any]) -> Any:
-    out = conditions[0]
-    for c in conditions[1:]:
-        out = out | c
-    return out
 
 
 # -- details --------------------------------------------------------------------------------
@@ -249,16 +245,13 @@ def _phrase(name: str, value: Any, row: dict[str, Any], as_of: datetime) -> str 
 
 
 # -- rules over other tables ----------------------------------------------------------------
-def _other_table(con: Any, rule: Any, as_of: datetime, owners: tuple[str, ...]) -> tuple[list[dict[str, Any]], RuleStatus]:
-    from revops.model.expressions.ibis_compiler import literal
-
+def _other_table(con: Any, rule: Any, expression: Expression, fields: list[str], as_of: datetime,
+                 owners: tuple[str, ...]) -> tuple[list[dict[str, Any]], RuleStatus]:
     label = rule.label or rule.key
     spec = schema.table(rule.table)
     t = con.table(rule.table)
     if rule.table in EVENT_TABLES:
-        t = t.mutate(days_ago=literal(as_of).delta(t.occurred_at, unit="microsecond") / 86_400_000_000)
-    expression = parse(rule.when)
-    fields = fields_in_order(expression)
+        t = t.mutate(days_ago=literal(as_of).delta(t.occurred_at, unit="microsecond") / MICROS_PER_DAY)
     lacking = [f for f in fields if f not in t.columns]
     if lacking:
         return [], RuleStatus(rule.key, label, rule.severity, rule.table, False,

@@ -37,7 +37,6 @@ from revops.store.store import quote, utcnow
 TRACKED = schema.table("opportunities").history_fields
 FOLLOWS_STAGE = ("forecast_category", "probability")
 """Fields that follow the stage's default on a move unless the rep set their own value."""
-MICROS_PER_DAY = 86_400_000_000
 
 
 class MoveRefused(DealError):
@@ -230,9 +229,9 @@ def _gate_record(con: Any, model: Any, fields: frozenset[str], before: dict[str,
         history_based.add("days_in_stage")
     if fields & history_based:
         record.update(_derived_now(con, model, before["opportunity_id"], fields & history_based, target.key, now))
-        if "close_date_pushes" in fields and _differs(before.get("close_date"), after.get("close_date")) \
-                and before.get("close_date") is not None and after.get("close_date") is not None \
-                and after["close_date"] > before["close_date"]:
+        old_close, new_close = before.get("close_date"), after.get("close_date")
+        if "close_date_pushes" in fields and old_close is not None and new_close is not None \
+                and new_close > old_close:
             record["close_date_pushes"] = (record.get("close_date_pushes") or 0) + 1
     return record
 

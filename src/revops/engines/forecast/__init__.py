@@ -41,7 +41,8 @@ def pipeline_flow(con: Any, model: Any, *, start: str | date, end: str | date, p
     fiscal quarter label) when given, else the two days."""
     first, last = parse_date(start, "--from"), parse_date(end, "--to")
     assert first is not None and last is not None
-    world = world or load_world(con, model, _today(today))
+    if world is None:
+        world = load_world(con, model, _today(today))
     if period:
         close_from, close_to = period_bounds(FiscalCalendar(model.company.fiscal_year_start_month), period)
     else:
@@ -57,7 +58,8 @@ def forecast(con: Any, model: Any, *, period: str | None = None, as_of: str | da
     """The forecast of a fiscal quarter (default: the one holding the as-of day) as of a day
     (default: today), from what was known at the end of that day."""
     day = parse_date(as_of, "--as-of") or _today(today)
-    world = world or load_world(con, model, _today(today))
+    if world is None:
+        world = load_world(con, model, _today(today))
     known = Known.at(world, day, list_prices(con))
     label = period or current_period(known.calendar, day)
     return forecast_period(known, label, runs=runs, seed=seed)
@@ -68,7 +70,8 @@ def backtest(con: Any, model: Any, request: BacktestRequest = BacktestRequest(),
              progress: Callable[[str], None] | None = None, world: DealWorld | None = None) -> list[dict[str, Any]]:
     """Backtest rows (``backtest``); ``commit_call(period, day)`` gives the company's commit
     call in force that day (None: nobody called)."""
-    world = world or load_world(con, model, _today(today))
+    if world is None:
+        world = load_world(con, model, _today(today))
     calendar = FiscalCalendar(model.company.fiscal_year_start_month)
     labels = quarters_to_test(world, calendar, request)
     actuals = actual_bookings(con, model, labels, today=_today(today))

@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from revops.engines.forecast.backtest import BacktestRequest, quarters_to_test
-from revops.engines.forecast.features import category_codes
+from revops.engines.forecast.features import category_keys
 from revops.engines.forecast.period import Known, period_bounds
+from revops.engines.forecast.valuation import valued
 from revops.engines.forecast.world import DealWorld, cutoff, day_number
 from revops.engines.metrics.periods import FiscalCalendar
 
@@ -48,7 +49,7 @@ def accuracy(world: DealWorld, *, quarters: int = 8, week: int = 4, last: str | 
     labels = quarters_to_test(world, calendar, BacktestRequest(quarters=quarters, weeks=(week,), last=last))
     everyone = np.arange(len(world), dtype=np.int64)
     now = world.state(everyone, cutoff(world.today_date()))
-    owners = np.array(list(world.owners) + ["(none)"], dtype=object)
+    owner_now = world.owner_names(now.owner)
     category_rows, rep_rows = [], []
     for label in labels:
         start, end = period_bounds(calendar, label)
@@ -59,10 +60,8 @@ def accuracy(world: DealWorld, *, quarters: int = 8, week: int = 4, last: str | 
         with np.errstate(invalid="ignore"):
             inside = ~np.isnan(final.close_day) & (final.close_day >= ps) & (final.close_day <= pe)
             won_now = now.is_won & (now.close_day >= ps) & (now.close_day <= pe)
-        value = np.where(np.isnan(final.amount), known.values, final.amount)
-        keys = np.array(list(kw.categories) + ["(none)"], dtype=object)
-        code = category_codes(kw, final)
-        cat = keys[np.where(code >= 0, code, len(kw.categories))]
+        value = valued(final.amount, known.values)
+        cat = category_keys(kw, final)
         # the same deals now: known deals keep their position in the full world by id
         landed = pd.Series(np.where(won_now, now.amount, 0.0), index=world.ids).reindex(kw.ids).fillna(0.0).to_numpy()
         open_in = final.is_open & inside
@@ -72,15 +71,13 @@ def accuracy(world: DealWorld, *, quarters: int = 8, week: int = 4, last: str | 
             got = float(landed[sel].sum())
             category_rows.append({"period": label, "as_of": as_of.isoformat(), "category": c, "deals": int(sel.sum()),
                                   "called": called, "landed": got, "conversion": got / called if called else None})
-        owner_then = owners[np.where(final.owner >= 0, final.owner, len(world.owners))]
         frame = pd.DataFrame({
-            "owner": owner_then,
+            "owner": world.owner_names(final.owner),
             "closed_won": np.where(final.is_won & inside, final.amount, 0.0),
             "commit_open": np.where(open_in & (cat == "commit"), value, 0.0),
             "best_case_open": np.where(open_in & (cat == "best_case"), value, 0.0),
         }).groupby("owner").sum()
-        actual = pd.Series(np.where(won_now, now.amount, 0.0)).groupby(
-            owners[np.where(now.owner >= 0, now.owner, len(world.owners))]).sum()
+        actual = pd.Series(np.where(won_now, now.amount, 0.0)).groupby(owner_now).sum()
         for owner in sorted(set(frame.index) | set(actual.index[actual > 0])):
             r = frame.loc[owner] if owner in frame.index else pd.Series(0.0, index=frame.columns)
             commit = float(r.get("closed_won", 0.0) + r.get("commit_open", 0.0))

@@ -25,7 +25,7 @@ import numpy as np
 from revops.engines.forecast.montecarlo import RUNS, SEED
 from revops.engines.forecast.period import Known, forecast_period, period_bounds, train_models
 from revops.engines.forecast.training import TrainingOptions
-from revops.engines.forecast.world import DealWorld
+from revops.engines.forecast.world import DealWorld, day_date
 from revops.engines.metrics.periods import FiscalCalendar
 from revops.errors import ForecastError
 
@@ -62,8 +62,6 @@ def last_complete_quarter(world: DealWorld, calendar: FiscalCalendar) -> str:
 
 def data_last_day(world: DealWorld) -> date:
     """The last day anything happened in the data (``DealWorld.last_event``)."""
-    from revops.engines.forecast.world import day_date
-
     if not len(world):
         raise ForecastError("the store holds no deals to backtest a forecast on; load opportunities first")
     return day_date(world.last_event)

@@ -73,9 +73,9 @@ def submit_call(store: Store, model: Any, *, period: str, user_id: str, amount: 
                                 f"{user_id} may adjust their call")
         if not (note and note.strip()):
             raise ForecastError("a manager's adjustment needs a --note saying why")
-    previous = latest_calls(store, period=period, at=None)
+    previous = latest_calls(store, period=period, at=None)  # the latest version is the highest
     mine = previous[(previous["user_id"] == user_id) & (previous["category"] == category)]
-    version = int(_max_version(store, period, user_id, category)) + 1
+    version = int(mine["version"].iloc[0]) + 1 if len(mine) else 1
     call = ForecastCall(call_id=uuid.uuid4().hex[:16], period=period, user_id=user_id, category=category,
                         amount=float(amount), version=version, submitted_at=at or utcnow(), submitted_by=by,
                         note=note.strip() if note else None,
@@ -136,12 +136,6 @@ def _users(store: Store) -> pd.DataFrame:
         return pd.DataFrame(columns=["manager_id"])
     frame = store.con.execute("SELECT user_id, manager_id FROM users WHERE user_id IS NOT NULL").df()
     return frame.drop_duplicates("user_id").set_index("user_id")
-
-
-def _max_version(store: Store, period: str, user_id: str, category: str) -> int:
-    row = store.con.execute(f"SELECT max(version) FROM {TABLE} WHERE period = ? AND user_id = ? AND category = ?",
-                            [period, user_id, category]).fetchall()[0][0]
-    return int(row or 0)
 
 
 def _check_period(calendar: FiscalCalendar, period: str) -> None:

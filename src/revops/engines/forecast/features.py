@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from revops.engines.forecast.valuation import valued
 from revops.engines.forecast.world import DAY, NEVER, UNKNOWN_OPEN, DealState, DealWorld
 
 CATEGORICAL = ("category", "segment", "type", "product", "source")
@@ -84,6 +85,13 @@ def category_codes(world: DealWorld, state: DealState) -> np.ndarray:
     return np.where(state.category >= 0, state.category, default)
 
 
+def category_keys(world: DealWorld, state: DealState) -> np.ndarray:
+    """The key of the forecast category in force (``category_codes``), "(none)" without one."""
+    keys = np.array(list(world.categories) + ["(none)"], dtype=object)
+    code = category_codes(world, state)
+    return keys[np.where(code >= 0, code, len(world.categories))]
+
+
 def deal_features(world: DealWorld, deal: np.ndarray, instant: np.ndarray | int, period_start: np.ndarray | int,
                   period_end: np.ndarray | int, values: np.ndarray, owners: OwnerRecord,
                   state: DealState | None = None) -> pd.DataFrame:
@@ -108,7 +116,7 @@ def deal_features(world: DealWorld, deal: np.ndarray, instant: np.ndarray | int,
         pushes = np.where(s.has_history, world.pushes()[r], 0).astype(float)
     last, count = world.activity_before(deal, inst, 30)
     since = np.where(last >= 0, (inst - last) / DAY, np.nan)
-    amount = np.where(np.isnan(s.amount), values[deal], s.amount)
+    amount = valued(s.amount, values[deal])
     win_rate, closed = owners.rates(s.owner, day)
     frame = pd.DataFrame({
         "stage_rank": rank, "stage_probability": prob, "age_days": age, "days_in_stage": in_stage,

@@ -163,8 +163,7 @@ def _events(world: DealWorld, begin: int, finish: int) -> tuple[np.ndarray, np.n
 def _group_codes(world: DealWorld, state: DealState, by: str | None) -> np.ndarray:
     if by is None:
         return np.zeros(len(state.owner), dtype=object)
-    owners = np.array(world.owners + (NONE,), dtype=object)
-    owner = owners[np.where(state.owner >= 0, state.owner, len(world.owners))]
+    owner = world.owner_names(state.owner)
     if by == "owner":
         return owner
     team = world.users.drop_duplicates("user_id").set_index("user_id")["team"]

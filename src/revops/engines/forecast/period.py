@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 
 from revops.engines.forecast.creation import CreationModel, fit_creation
-from revops.engines.forecast.features import OwnerRecord, category_codes, deal_features
+from revops.engines.forecast.features import OwnerRecord, category_keys, deal_features
 from revops.engines.forecast.montecarlo import RUNS, SEED, Simulation, simulate
 from revops.engines.forecast.slip import SlipModel, train_slip_model
 from revops.engines.forecast.spread import open_deal_spread, spread_for
 from revops.engines.forecast.training import TrainingOptions, build_training_set
-from revops.engines.forecast.valuation import comparable_values
+from revops.engines.forecast.valuation import comparable_values, valued
 from revops.engines.forecast.win_model import WinModel, train_win_model
 from revops.engines.forecast.world import UNKNOWN_OPEN, DealState, DealWorld, cutoff, day_number
 from revops.engines.metrics.periods import FiscalCalendar
@@ -118,12 +118,10 @@ def forecast_period(known: Known, period: str, models: ForecastModels | None = N
     close = final.close_day
     with np.errstate(invalid="ignore"):
         inside = ~np.isnan(close) & (close >= ps) & (close <= pe)
-    amount = np.where(np.isnan(final.amount), known.values, final.amount)
+    amount = valued(final.amount, known.values)
     closed_won = float(np.nansum(np.where(final.is_won & inside, final.amount, 0.0)))
     open_ = np.flatnonzero(final.is_open)
-    category = category_codes(world, final)
-    keys = np.array(list(world.categories) + ["(none)"], dtype=object)
-    cat_key = keys[np.where(category >= 0, category, len(world.categories))]
+    cat_key = category_keys(world, final)
     st = world.stages
     prob = st.lookup(st.probability, final.stage, np.nan)
     prob = np.where(final.stage == UNKNOWN_OPEN, st.first_open_probability, np.nan_to_num(prob))
@@ -157,9 +155,9 @@ def forecast_period(known: Known, period: str, models: ForecastModels | None = N
         deals = pd.concat([deals, X.reset_index(drop=True)], axis=1)
     deals = deals.assign(stage=_stage_names(world, final.stage[open_]), category=cat_key[open_],
                          amount=final.amount[open_], value=amount[open_], close_day=close[open_],
-                         in_period=inside[open_], weight=prob[open_], owner=_owner_names(world, final.owner[open_]))
+                         in_period=inside[open_], weight=prob[open_], owner=world.owner_names(final.owner[open_]))
     won_in = np.flatnonzero(final.is_won & inside)
-    won = pd.DataFrame({"owner": _owner_names(world, final.owner[won_in]), "amount": final.amount[won_in]})
+    won = pd.DataFrame({"owner": world.owner_names(final.owner[won_in]), "amount": final.amount[won_in]})
     numbers = {"closed_won": closed_won, "commit": commit, "best_case": best_case, "pipeline": pipeline,
                "weighted": weighted, "p10": p10, "p50": p50, "p90": p90}
     return PeriodForecast(period=period, as_of=known.as_of, numbers=numbers, deals=deals, creation=creation,
@@ -201,9 +199,4 @@ def _stage_names(world: DealWorld, codes: np.ndarray) -> np.ndarray:
     names = np.array(list(world.stages.keys) + ["(unknown)", "(none)"], dtype=object)
     return names[np.where(codes >= 0, codes, np.where(codes == UNKNOWN_OPEN, len(world.stages.keys),
                                                        len(world.stages.keys) + 1))]
-
-
-def _owner_names(world: DealWorld, codes: np.ndarray) -> np.ndarray:
-    owners = np.array(list(world.owners) + ["(none)"], dtype=object)
-    return owners[np.where(codes >= 0, codes, len(world.owners))]
 

@@ -29,7 +29,7 @@ midnight that ends it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
@@ -262,6 +262,11 @@ class DealWorld:
                          owner=owner, has_history=has, row=row, is_open=is_open, is_won=is_won,
                          is_lost=is_lost)
 
+    def owner_names(self, codes: np.ndarray) -> np.ndarray:
+        """The owner user_id of each owner code ("(none)" for a deal without an owner)."""
+        names = np.array(list(self.owners) + ["(none)"], dtype=object)
+        return names[np.where(codes >= 0, codes, len(self.owners))]
+
     def closed_stage(self, codes: np.ndarray) -> np.ndarray:
         """Whether each stage code is a closed (won or lost) stage."""
         st = self.stages
@@ -324,8 +329,6 @@ def build_world(model: Any, *, opportunities: pd.DataFrame, history: pd.DataFram
                 users: pd.DataFrame | None = None, accounts: pd.DataFrame | None = None,
                 activities: pd.DataFrame | None = None, today: date | None = None) -> DealWorld:
     """A world from frames holding the canonical columns (missing columns are empty)."""
-    from datetime import timezone
-
     today = today or datetime.now(timezone.utc).date()
     stages = StageCodes.of(model)
     categories = tuple(c.key for c in model.forecast_categories)
