@@ -171,7 +171,7 @@ def outer(frames: dict[str, pd.DataFrame], keys: list[str], how: str = "outer") 
 # -- deals ----------------------------------------------------------------------------------------
 def deals(t: dict[str, pd.DataFrame], model: Any) -> pd.DataFrame:
     """Opportunities as they are now: stage flags, stage probability, open deals without an
-    amount valued at their product's list price, days from creation to close."""
+    amount valued from comparable won deals, days from creation to close."""
     o = t["opportunities"].copy()
     stages = model.pipeline.stages
     o["is_won"] = o.stage.isin([s.key for s in stages if s.is_won])
@@ -180,10 +180,31 @@ def deals(t: dict[str, pd.DataFrame], model: Any) -> pd.DataFrame:
     o["is_open"] = o.stage.isin([s.key for s in stages if not s.is_closed])
     first_open = next(s.probability for s in stages if not s.is_closed)
     o["probability"] = o.stage.map({s.key: s.probability for s in stages}).astype("float64").fillna(first_open)
-    price = o["product"].map(t["products"].set_index("product_id").list_price)
-    o["amount"] = o.amount.mask(o.amount.isna() & o.is_open, price)
+    o["amount"] = o.amount.mask(o.amount.isna() & o.is_open, comparable_value(t, o))
     o["cycle_days"] = (o.close_date.dt.normalize() - o.created_at.dt.normalize()).dt.days
     return o
+
+
+def comparable_value(t: dict[str, pd.DataFrame], o: pd.DataFrame) -> pd.Series:
+    """Per deal, the median amount of won deals like it: the first of (product, type, segment),
+    (product, type), (product), (type) with five won deals, else every won deal; the list price
+    when nothing was won."""
+    segment = o.account_id.map(t["accounts"].drop_duplicates("account_id").set_index("account_id").segment)
+    segment = segment.fillna(o.owner_id.map(t["users"].drop_duplicates("user_id").set_index("user_id").segment))
+    keys = pd.DataFrame({"product": o["product"], "type": o["type"], "segment": segment}).astype(object)
+    keys = keys.where(keys.notna(), "(none)")
+    won = o.is_won & o.amount.notna() & (o.amount > 0)
+    value = pd.Series(np.nan, index=o.index)
+    for group in (["product", "type", "segment"], ["product", "type"], ["product"], ["type"]):
+        stats = o.amount[won].groupby([keys[c][won] for c in group]).agg(["median", "size"])
+        medians = stats["median"][stats["size"] >= 5]
+        found = pd.MultiIndex.from_frame(keys[group]).map(medians.to_dict().get) if len(group) > 1 else \
+            keys[group[0]].map(medians)
+        value = value.fillna(pd.Series(np.asarray(found, dtype=float), index=o.index))
+    if won.any():
+        value = value.fillna(o.amount[won].median())
+    price = o["product"].map(t["products"].set_index("product_id").list_price)
+    return value.fillna(price).fillna(0.0)
 
 
 def stage_spans(t: dict[str, pd.DataFrame], model: Any) -> pd.DataFrame:

@@ -129,11 +129,12 @@ def test_as_of_reads_the_deals_as_they_were(world, model):
     early = check_hygiene(world.ibis, model, HygieneRequest(as_of=datetime(2026, 3, 5, 12)))
     assert "slipping" not in flagged(early, "pushed_twice")
     assert "stuck" not in flagged(early, "stuck_in_stage")
-    # On 02-20 five deals existed; skipper was in discovery (it moved to proposal on 03-01)
+    # On 02-20 six deals existed; skipper was in discovery (it moved to proposal on 03-01);
+    # imported (created in December, first recorded at its import on 03-01) is as it is now
     before = check_hygiene(world.ibis, model, HygieneRequest(as_of=datetime(2026, 2, 20)))
     stages = dict(zip(before.deals["opportunity_id"].to_pylist(), before.deals["stage"].to_pylist()))
     assert stages == {"won_1": "closed_won", "won_2": "closed_won", "won_3": "closed_won",
-                      "skipper": "discovery", "stuck": "qualification"}
+                      "skipper": "discovery", "stuck": "qualification", "imported": "qualification"}
     assert "skipper" not in flagged(before, "stage_skipped")
 
 
@@ -163,7 +164,8 @@ def test_without_stage_history_or_activities_the_rules_that_need_them_say_so(gtm
              for i, stage in enumerate(["discovery", "qualification", "proposal", "closed_won"])]
     store = gtm(opportunities=deals, opportunity_history=[
         {"history_id": f"h{i}", "opportunity_id": d["opportunity_id"], "changed_at": imported_at,
-         "stage": d["stage"], "changed_fields": "created", "source": "ingest:abc"} for i, d in enumerate(deals)])
+         **{f: d.get(f) for f in ("stage", "amount", "close_date", "owner_id")},
+         "changed_fields": "created", "source": "ingest:abc"} for i, d in enumerate(deals)])
     report = check_hygiene(store.ibis, model, HygieneRequest(as_of=AT))
     status = {s.key: s for s in report.rules}
     for key in ("no_recent_activity", "pushed_twice", "stuck_in_stage", "stage_skipped"):
@@ -172,8 +174,7 @@ def test_without_stage_history_or_activities_the_rules_that_need_them_say_so(gtm
     assert "no deal has an activity" in status["no_recent_activity"].note
     assert not {f["rule"] for f in report.findings} & {"no_recent_activity", "pushed_twice", "stuck_in_stage",
                                                         "stage_skipped"}
-    # the rules on the deals' own fields still run: o1 and o3 have no close date (the history rows
-    # name only the stage: the other fields are today's)
+    # the rules on the deals' own fields still run: o1 and o3 have no close date
     assert flagged(report, "stage_requirements") == {"o1", "o3"}
     top = headline(report, model)
     assert not top.checked and top.text.startswith("deals at risk: stale > 14 days not checked")

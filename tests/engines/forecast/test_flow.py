@@ -50,7 +50,9 @@ def quarter(gtm):
 
 def test_each_bucket_worked_by_hand(quarter, model):
     flow = pipeline_flow(quarter.ibis, model, **Q2)
-    assert flow == {"start": 20_000.0, "new": 5_000.0, "pulled_in": 20_000.0, "increased": 2_000.0,
+    # o5 (no history) was open on Mar 31 at an amount and close date nobody recorded: in no
+    # window then; it is pulled in and won at 3k when it closes in May
+    assert flow == {"start": 17_000.0, "new": 5_000.0, "pulled_in": 23_000.0, "increased": 2_000.0,
                     "pushed_out": 5_000.0, "decreased": 5_000.0, "won": 15_000.0, "lost": 15_000.0, "end": 7_000.0}
     assert reconciles(flow)
 
@@ -67,8 +69,8 @@ def test_start_and_end_are_the_metrics_open_pipeline_then(quarter, model):
 def test_by_owner_a_deal_changing_hands_is_transferred(quarter, model):
     rows = {r["owner"]: r for r in pipeline_flow(quarter.ibis, model, by="owner", **Q2)}
     ann, bo = rows["u1"], rows["u2"]
-    assert (ann["start"], ann["increased"], ann["won"], ann["transferred_out"], ann["end"]) == \
-        (20_000.0, 2_000.0, 15_000.0, 7_000.0, 0.0)
+    assert (ann["start"], ann["pulled_in"], ann["increased"], ann["won"], ann["transferred_out"], ann["end"]) == \
+        (17_000.0, 3_000.0, 2_000.0, 15_000.0, 7_000.0, 0.0)
     assert (bo["new"], bo["pulled_in"], bo["pushed_out"], bo["decreased"], bo["lost"], bo["transferred_in"], bo["end"]) \
         == (5_000.0, 20_000.0, 5_000.0, 5_000.0, 15_000.0, 7_000.0, 7_000.0)
     assert ann["owner_name"] == "Ann" and all(reconciles(r) for r in rows.values())
@@ -83,7 +85,7 @@ def test_by_team_follows_the_owners_team(quarter, model):
 def test_a_period_sets_the_close_date_window(quarter, model):
     # the first half of the quarter, deals closing any time in Q2
     flow = pipeline_flow(quarter.ibis, model, start="2026-04-01", end="2026-05-15", period="2026-Q2")
-    assert flow["start"] == 20_000.0 and flow["won"] == 3_000.0  # o5 won May 10
+    assert flow["start"] == 17_000.0 and flow["won"] == 3_000.0  # o5 won May 10
     assert reconciles(flow)
 
 

@@ -44,13 +44,20 @@ def pipeline(gtm):
 
 
 def test_open_pipeline_as_of_a_past_day_uses_the_history_then(pipeline):
-    # on Mar 15: o1 open in proposal at 12k, o3 open (stage unknown) at 5k; o2 not created; o4 won
-    assert value(pipeline, "open_pipeline", as_of="2026-03-15") == 17_000
+    # on Mar 15: o1 open in proposal at 12k; o3 open (stage unknown) and its amount unknown too
+    # (the 5k it holds is what it was lost with), so it is valued at the median of the deals won
+    # by then (o4, 3k); o2 not created; o4 won
+    assert value(pipeline, "open_pipeline", as_of="2026-03-15") == 15_000
     assert value(pipeline, "won_count", as_of="2026-03-15") == 1
     # o1 proposal 0.6; o3's stage is unknown: the first open stage's probability (0.1)
-    assert value(pipeline, "weighted_pipeline", as_of="2026-03-15") == pytest.approx(12_000 * 0.6 + 5_000 * 0.1)
+    assert value(pipeline, "weighted_pipeline", as_of="2026-03-15") == pytest.approx(12_000 * 0.6 + 3_000 * 0.1)
     # before the stage move, o1 was in discovery at 10k
-    assert value(pipeline, "open_pipeline", as_of="2026-02-15") == 15_000
+    assert value(pipeline, "open_pipeline", as_of="2026-02-15") == 13_000
+
+
+def test_a_deal_decided_later_is_valued_with_what_was_won_by_then(pipeline):
+    # on Jan 31 nothing was won yet and there is no price book: o3 counts 0
+    assert value(pipeline, "open_pipeline", as_of="2026-01-31") == 10_000
 
 
 def test_now_every_deal_counts_with_its_current_state(pipeline):
@@ -60,8 +67,9 @@ def test_now_every_deal_counts_with_its_current_state(pipeline):
 
 def test_close_dates_bucket_by_what_was_expected_then(pipeline):
     rows = metric_values(pipeline, "open_pipeline", as_of="2026-02-15", period="month")
-    # o1 expected Mar 31 then; o3 expected Apr 2 (its current close date: no history)
-    assert [(r["period"], r["value"]) for r in rows] == [("2026-03", 10_000.0), ("2026-04", 5_000.0)]
+    # o1 expected Mar 31 then; o3's close date then is unknown (Apr 2 is when it was lost):
+    # it is in no month's pipeline
+    assert [(r["period"], r["value"]) for r in rows] == [("2026-03", 10_000.0)]
 
 
 def test_time_in_stage_as_of_only_counts_stages_left_by_then(pipeline):

@@ -73,6 +73,13 @@ def on_spark(test):
 def demo(tmp_path_factory) -> Iterator[Store]:
     store = Store(tmp_path_factory.mktemp("backends") / "demo.duckdb")
     build_demo(store, "small", seed=7, today=TODAY)
+    # what real exports look like too: open deals without an amount (valued from comparable won
+    # deals) and deals without stage history (open then, in a state nobody recorded, when asked
+    # about a day before they closed)
+    store.con.execute("UPDATE opportunities SET amount = NULL WHERE stage NOT IN ('closed_won', 'closed_lost') "
+                      "AND hash(opportunity_id) % 5 = 0")
+    store.con.execute("DELETE FROM opportunity_history WHERE opportunity_id IN (SELECT opportunity_id FROM "
+                      "opportunities WHERE hash(opportunity_id) % 7 = 0)")
     yield store
     store.close()
 

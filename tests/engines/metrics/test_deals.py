@@ -31,7 +31,7 @@ def deals(gtm):
             deal("o3", "closed_lost", 20_000.0, T(2026, 2, 1), D(2026, 3, 1), owner_id="u1", account_id="a1", source="web"),
             # Q2 2026: 1 lost (40k)
             deal("o4", "closed_lost", 40_000.0, T(2026, 4, 1), D(2026, 5, 1), owner_id="u2", account_id="a2", source="web"),
-            # open: proposal 50k (p=0.6) closing in Q3; discovery with no amount, valued at list price
+            # open: proposal 50k (p=0.6) closing in Q3; discovery with no amount, valued from comparable won deals
             deal("o5", "proposal", 50_000.0, T(2026, 5, 1), D(2026, 8, 15), owner_id="u1", account_id="a1", source="web"),
             deal("o6", "discovery", None, T(2026, 6, 1), D(2026, 9, 1), owner_id="u2", product="core", source="partner"),
         ],
@@ -58,10 +58,12 @@ def test_deal_size_and_cycle_of_won_deals(deals):
     assert value(deals, "sales_cycle_days") == 45
 
 
-def test_open_pipeline_values_a_deal_without_amount_at_list_price(deals):
-    assert value(deals, "open_pipeline") == 55_000
-    assert value(deals, "weighted_pipeline") == pytest.approx(50_000 * 0.6 + 5_000 * 0.1)
-    assert value(deals, "pipeline_created") == 10_000 + 30_000 + 20_000 + 40_000 + 50_000 + 5_000
+def test_open_pipeline_values_a_deal_without_amount_at_comparable_won_deals(deals):
+    # two deals won (10k, 30k): fewer than five alike, so the median of every won deal, 20k
+    # (not the 5k list price: that values a deal only while nothing was won)
+    assert value(deals, "open_pipeline") == 70_000
+    assert value(deals, "weighted_pipeline") == pytest.approx(50_000 * 0.6 + 20_000 * 0.1)
+    assert value(deals, "pipeline_created") == 10_000 + 30_000 + 20_000 + 40_000 + 50_000 + 20_000
 
 
 def test_by_dimensions_of_the_owner_and_the_account(deals):
@@ -69,7 +71,7 @@ def test_by_dimensions_of_the_owner_and_the_account(deals):
     assert {(r["segment"], r["industry"]): r["value"] for r in rows} == {
         ("smb", "saas"): 10_000, ("enterprise", "retail"): 30_000}
     by_team = metric_values(deals, "open_pipeline", by="owner_team")
-    assert {r["owner_team"]: r["value"] for r in by_team} == {"east": 50_000, "west": 5_000}
+    assert {r["owner_team"]: r["value"] for r in by_team} == {"east": 50_000, "west": 20_000}
 
 
 def test_where_filters_with_the_model_expression_language(deals):

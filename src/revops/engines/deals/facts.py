@@ -38,6 +38,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from revops.engines.metrics import asof
 from revops.engines.deals.gates import (
     failed_gates_column, gate_fields, missing_required_column,
 )
@@ -104,9 +105,10 @@ class FactsRequest:
     fields: frozenset[str] = DERIVED
     """Derived fields to compute; the others are null columns."""
     reconstruct: bool = False
-    """Take each deal's stage, amount, close date, forecast category and owner from its last
-    history row at or before ``as_of`` (a past moment; a field the row leaves empty keeps today's
-    value), leaving out deals created after it; other fields are as they are now."""
+    """Take each deal's stage, amount, close date, forecast category and owner as they stood at
+    ``as_of`` (a past moment), by the metrics layer's as-of reading (changes before the moment;
+    a deal without history decided later was open then in a state nobody recorded), leaving
+    out deals created after it; other fields are as they are now."""
     opportunity_ids: tuple[str, ...] | None = None
     """Only these deals (the medians still come from every deal's history)."""
 
@@ -125,13 +127,14 @@ def deal_facts(con: Any, model: Any, request: FactsRequest, available: Availabil
     as_of = literal(request.as_of)
     opps = con.table("opportunities")
     if request.reconstruct:
-        opps = _state_as_of(con, opps, as_of)
+        opps = _state_as_of(con, model, opps, as_of)
     if request.opportunity_ids is not None:
         opps = opps.filter(opps.opportunity_id.isin(list(request.opportunity_ids)))
     stages = model.pipeline.stages
     t = opps.mutate(
         stage_order=_stage_order(opps.stage, stages),
-        is_open=opps.stage.isin([s.key for s in stages if not s.is_closed]).fill_null(False),
+        is_open=opps.stage.isin([s.key for s in stages if not s.is_closed]).fill_null(False) |
+        (opps._open_unknown if "_open_unknown" in opps.columns else ibis.literal(False)),
         is_won=opps.stage.isin([s.key for s in stages if s.is_closed and s.is_won]).fill_null(False),
         age_days=_days(as_of, opps.created_at),
         days_to_close=opps.close_date.delta(ibis.literal(request.as_of.date()), unit="day").cast("float64"),
@@ -158,25 +161,12 @@ def _stage_order(stage: ir.StringValue, stages: list[Any]) -> ir.IntegerValue:
     return stage.cases(*[(s.key, i) for i, s in enumerate(stages, 1)], else_=ibis.null("int64")).cast("int64")
 
 
-def _state_as_of(con: Any, opps: ir.Table, as_of: ir.Value) -> ir.Table:
-    h = con.table("opportunity_history")
-    seen = h.filter(h.changed_at <= as_of)
-    # each deal's last row by then (an aggregate, not a window: one pass over the history)
-    last = seen.group_by(_hopp=seen.opportunity_id).aggregate(
-        _hstage=seen.stage.argmax(seen.changed_at), _hamount=seen.amount.argmax(seen.changed_at),
-        _hclose=seen.close_date.argmax(seen.changed_at),
-        _hcategory=seen.forecast_category.argmax(seen.changed_at), _howner=seen.owner_id.argmax(seen.changed_at))
-    tracked = h.group_by(_aopp=h.opportunity_id).aggregate(_rows=h.count())
-    t = opps.left_join(last, opps.opportunity_id == last._hopp).left_join(
-        tracked, opps.opportunity_id == tracked._aopp)
-    # a deal with history existed at as_of if a row came by then; one without, if it was created by then
-    t = t.filter(t._hopp.notnull() | (t._aopp.isnull() & (t.created_at.isnull() | (t.created_at <= as_of))))
-    # a field the history row leaves empty (an imported history without owners, say) keeps today's value
-    t = t.mutate(stage=ibis.coalesce(t._hstage, t.stage), amount=ibis.coalesce(t._hamount, t.amount),
-                 close_date=ibis.coalesce(t._hclose, t.close_date),
-                 forecast_category=ibis.coalesce(t._hcategory, t.forecast_category),
-                 owner_id=ibis.coalesce(t._howner, t.owner_id))
-    return t.drop("_hopp", "_hstage", "_hamount", "_hclose", "_hcategory", "_howner", "_aopp", "_rows")
+def _state_as_of(con: Any, model: Any, opps: ir.Table, as_of: ir.Value) -> ir.Table:
+    """The deals as they stood at the moment, by the metrics layer's as-of reading
+    (``revops.engines.metrics.asof``): a deal decided later without history was open then,
+    its stage, amount and close date unknown."""
+    t = asof.opportunities_before(opps, con.table("opportunity_history"), model, as_of)
+    return t.rename(_open_unknown="__open_unknown")
 
 
 def _with_last_activity(con: Any, t: ir.Table, as_of: ir.Value, ids: tuple[str, ...] | None) -> ir.Table:

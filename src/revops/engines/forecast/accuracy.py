@@ -60,7 +60,7 @@ def accuracy(world: DealWorld, *, quarters: int = 8, week: int = 4, last: str | 
         with np.errstate(invalid="ignore"):
             inside = ~np.isnan(final.close_day) & (final.close_day >= ps) & (final.close_day <= pe)
             won_now = now.is_won & (now.close_day >= ps) & (now.close_day <= pe)
-        value = valued(final.amount, known.values)
+        value = valued(final, known.values)
         cat = category_keys(kw, final)
         # the same deals now: known deals keep their position in the full world by id
         landed = pd.Series(np.where(won_now, now.amount, 0.0), index=world.ids).reindex(kw.ids).fillna(0.0).to_numpy()

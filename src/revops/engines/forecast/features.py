@@ -116,7 +116,7 @@ def deal_features(world: DealWorld, deal: np.ndarray, instant: np.ndarray | int,
         pushes = np.where(s.has_history, world.pushes()[r], 0).astype(float)
     last, count = world.activity_before(deal, inst, 30)
     since = np.where(last >= 0, (inst - last) / DAY, np.nan)
-    amount = valued(s.amount, values[deal])
+    amount = valued(s, values[deal])
     win_rate, closed = owners.rates(s.owner, day)
     frame = pd.DataFrame({
         "stage_rank": rank, "stage_probability": prob, "age_days": age, "days_in_stage": in_stage,

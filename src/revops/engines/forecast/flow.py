@@ -3,8 +3,14 @@ days, in amounts that reconcile exactly.
 
 **Pipeline** of a window at an instant: the deals open at that instant (as of the metrics
 layer's rules, see ``world``) whose close date falls inside the close-date window, at their
-amount (a deal without one at its comparable value, see ``valuation``). The close-date
-window is ``--period`` when given, else the flow's own dates.
+amount (a deal without one at its comparable value, see ``valuation``: the deals won by the
+flow's last day, one value per deal so the flow reconciles). The close-date window is
+``--period`` when given, else the flow's own dates.
+
+A deal without stage history that closes inside the flow's dates was open before in a
+state nobody recorded (no stage, amount or close date): it was in no window's pipeline
+then. When it closes in the window it is **pulled_in** and **won** or **lost** at the
+amount it closed with (its amount becoming known is not an increase or decrease).
 
 **start** is the pipeline at the start of ``--from`` (as of the end of the day before);
 **end** is the pipeline at the end of ``--to``. Every change of a deal in between (each
@@ -36,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from revops.engines.forecast.valuation import comparable_values, valued
-from revops.engines.forecast.world import DAY, DealState, DealWorld, cutoff, day_number
+from revops.engines.forecast.world import DAY, UNKNOWN_OPEN, DealState, DealWorld, cutoff, day_number
 from revops.errors import ForecastError
 
 INFLOWS = ("new", "pulled_in", "increased")
@@ -93,7 +99,7 @@ def deal_moves(world: DealWorld, request: FlowRequest, values: np.ndarray | None
     sort = np.lexsort((seq_rank, seq_t, seq_deal))
     seq_deal, seq_t = seq_deal[sort], seq_t[sort]
     state = world.state(seq_deal, seq_t)
-    amount = valued(state.amount, values[seq_deal])
+    amount = valued(state, values[seq_deal])
     with np.errstate(invalid="ignore"):
         window = ~np.isnan(state.close_day) & (state.close_day >= lo) & (state.close_day <= hi)
     in_pipe = state.is_open & window
@@ -102,7 +108,10 @@ def deal_moves(world: DealWorld, request: FlowRequest, values: np.ndarray | None
     first = np.r_[True, seq_deal[1:] != seq_deal[:-1]]
     last = np.r_[seq_deal[1:] != seq_deal[:-1], True]
     p, q = np.flatnonzero(~last), np.flatnonzero(~first)  # transitions p -> q (same deal)
-    parts = _transitions(state, amount, in_pipe, window, p, q)
+    # a deal whose state nobody recorded (no history, decided later) shows its amount when it
+    # is decided: that is not a change of amount, so it moves at the amount it is decided at
+    a_p = np.where(state.stage[p] == UNKNOWN_OPEN, amount[q], amount[p])
+    parts = _transitions(state, a_p, amount[q], in_pipe, window, p, q)
     rows = {"deal": np.concatenate([seq_deal[first], seq_deal[q], seq_deal[last]]),
             "group": np.concatenate([group[first], group[q], group[last]])}
     zeros_first, zeros_q, zeros_last = np.zeros(first.sum()), np.zeros(len(q)), np.zeros(last.sum())
@@ -127,10 +136,10 @@ def deal_moves(world: DealWorld, request: FlowRequest, values: np.ndarray | None
     return frame.reset_index(drop=True)
 
 
-def _transitions(s: DealState, amount: np.ndarray, in_pipe: np.ndarray, window: np.ndarray, p: np.ndarray,
-                 q: np.ndarray) -> dict[str, np.ndarray]:
-    """Each move p -> q booked close date first, then amount, then stage (module docstring)."""
-    a_p, a_q = amount[p], amount[q]
+def _transitions(s: DealState, a_p: np.ndarray, a_q: np.ndarray, in_pipe: np.ndarray, window: np.ndarray,
+                 p: np.ndarray, q: np.ndarray) -> dict[str, np.ndarray]:
+    """Each move p -> q (amounts ``a_p`` before, ``a_q`` after) booked close date first, then
+    amount, then stage (module docstring)."""
     in_p = in_pipe[p]
     after_close = s.is_open[p] & window[q]  # open as before, with the close date after the move
     zero = np.zeros(len(p))

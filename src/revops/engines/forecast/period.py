@@ -118,7 +118,7 @@ def forecast_period(known: Known, period: str, models: ForecastModels | None = N
     close = final.close_day
     with np.errstate(invalid="ignore"):
         inside = ~np.isnan(close) & (close >= ps) & (close <= pe)
-    amount = valued(final.amount, known.values)
+    amount = valued(final, known.values)
     closed_won = float(np.nansum(np.where(final.is_won & inside, final.amount, 0.0)))
     open_ = np.flatnonzero(final.is_open)
     cat_key = category_keys(world, final)

@@ -1,19 +1,10 @@
-"""What an open deal without an amount is worth: the median of comparable won deals.
+"""What an open deal without an amount is worth, over the forecast's arrays.
 
-Real exports leave amounts empty on early-stage deals (the Maven CRM export has none on
-any open deal). Such a deal is valued at the median amount of the deals won before the
-moment asked that look like it, the first of these groups with at least
-``MIN_COMPARABLES`` deals:
-
-1. same product, type and segment;
-2. same product and type;
-3. same product;
-4. same type;
-5. every won deal.
-
-When no deal was won yet, the product's list price (``products.list_price``) is used, and
-0 without one. Only deals won by the moment count, so a forecast never values a deal with
-what was learned later.
+The rule is the metrics layer's (``revops.engines.metrics.valuation``): the median amount of
+comparable deals won by the moment asked (same product, type and segment; then product and
+type; product; type; every won deal), the product's list price when nothing was won, else 0.
+Here it is computed for a ``DealWorld`` at any instant, so a forecast made on a past day
+values a deal with what was won by then only.
 """
 
 from __future__ import annotations
@@ -22,11 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from revops.engines.forecast.world import DealWorld
-
-MIN_COMPARABLES = 5
-GROUPS: tuple[tuple[str, ...], ...] = (("product", "type", "segment"), ("product", "type"), ("product",),
-                                       ("type",), ())
+from revops.engines.forecast.world import DealState, DealWorld
+from revops.engines.metrics.valuation import GROUPS, MIN_COMPARABLES, NONE
 
 
 def comparable_values(world: DealWorld, instant: int, list_prices: dict[str, float] | None = None) -> np.ndarray:
@@ -36,7 +24,7 @@ def comparable_values(world: DealWorld, instant: int, list_prices: dict[str, flo
     state = world.state(index, instant)
     won = state.is_won & ~np.isnan(state.amount) & (state.amount > 0)
     attrs = world.deals[["product", "type", "segment"]].astype(object).where(
-        world.deals[["product", "type", "segment"]].notna(), "(none)")
+        world.deals[["product", "type", "segment"]].notna(), NONE)
     out = np.full(n, np.nan)
     if won.any():
         won_frame = attrs[won].assign(__amount=state.amount[won])
@@ -73,6 +61,9 @@ def list_prices(con: Any) -> dict[str, float]:
     return {str(k): float(v) for k, v in zip(frame["product_id"], frame["list_price"])}
 
 
-def valued(amount: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The amount where known, else the comparable value."""
-    return np.where(np.isnan(amount), values, amount)
+def valued(state: DealState, values: np.ndarray) -> np.ndarray:
+    """What each deal state counts for: its amount where known; an open deal without one, its
+    comparable value; a closed deal without one, 0 (nothing recorded was booked), as the
+    metrics layer sums it."""
+    unknown = np.isnan(state.amount)
+    return np.where(unknown, np.where(state.is_open, values, 0.0), state.amount)

@@ -10,12 +10,15 @@ state at each instant by the as-of rules of the metrics layer
   (stage, amount, close date, forecast category, owner);
 - a deal without history rows before the instant keeps its current state when it is
   still open or closed before the instant's day; when it closed later, it was open then,
-  in a stage nobody recorded.
+  in a stage nobody recorded, at an amount, close date and forecast category nobody
+  recorded either (the export's values are the ones it closed with: a lost deal's amount
+  is often 0). Its owner is the current one.
 
 ``known_at(day)`` is the world as it was known at the end of a day, for forecasts: history
 rows, activities and deals after it are dropped, and what a deal without history says
 about a decision taken later (its closed stage, amount, close date and category) is
-blanked, so nothing decided after the day can reach a forecast made then. A forecast only
+removed from the world itself, so nothing decided after the day can reach a forecast made
+then. A forecast only
 ever sees a ``known_at`` world: the guarantee against leakage is structural. In such a
 world one more rule holds (``strict``): what an export says about a deal still open today
 (stage, amount, close date) was only known today, so before today that deal is open in an
@@ -248,7 +251,7 @@ class DealWorld:
         unknown = closed_now & ~closed_by_then
         if self.strict:  # what an export says about an open deal is known from today on
             unknown |= st.lookup(st.is_open, cur_stage, False) & (inst <= self.today * DAY)
-        blank = unknown if self.strict else np.zeros_like(unknown)
+        blank = unknown  # its amount, close date and category were decided with the outcome
         stage = np.where(has, self.h_stage[r] if h else NO_STAGE, np.where(unknown, UNKNOWN_OPEN, cur_stage))
         amount = np.where(has, self.h_amount[r] if h else np.nan, np.where(blank, np.nan, self.cur_amount[deal]))
         close = np.where(has, self.h_close[r] if h else np.nan, np.where(blank, np.nan, cur_close))

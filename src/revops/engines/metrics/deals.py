@@ -113,7 +113,8 @@ def metrics() -> list[Metric]:
             aggregates=lambda t: {"value": t.amount.sum()}, empty_value=0.0),
         AggregateMetric(
             "open_pipeline", "Amount of open deals (by the period they are expected to close in).",
-            "currency", "sum of amount of open opportunities (open at the as-of date), by close_date",
+            "currency", "sum of amount of open opportunities (open at the as-of date; one without an amount at the "
+            "median of comparable won deals, see docs/forecast.md), by close_date",
             format="currency", based_on=BY_CLOSE, fact=DEALS, date="close_date", where=_open,
             aggregates=lambda t: {"value": t.amount.sum()}, empty_value=0.0),
         AggregateMetric(
@@ -123,7 +124,8 @@ def metrics() -> list[Metric]:
             aggregates=lambda t: {"value": t.count()}, empty_value=0.0),
         AggregateMetric(
             "weighted_pipeline", "Open pipeline weighted by each stage's probability.", "currency",
-            "sum of amount x stage probability (pipeline.stages[].probability) of open opportunities",
+            "sum of amount (as in open_pipeline) x stage probability (pipeline.stages[].probability) of open "
+            "opportunities",
             format="currency", based_on=BY_CLOSE, fact=DEALS, date="close_date", where=_open,
             aggregates=lambda t: {"value": (t.amount * t.probability).sum()}, empty_value=0.0),
         DerivedMetric(

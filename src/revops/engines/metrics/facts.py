@@ -11,7 +11,7 @@ Derived columns every deal fact carries:
 | is_won, is_lost, is_closed | the stage is a won / lost / closed stage of the model |
 | is_open | the deal is open: an open stage, or open at the as-of date with its stage unknown |
 | probability | the stage's probability in the model (the first open stage's when unknown) |
-| amount | the amount; an open deal without one is valued at its product's list price |
+| amount | the amount; an open deal without one is valued from comparable won deals (``valuation``) |
 | cycle_days | days from created_at to close_date |
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from revops.engines.metrics import asof
+from revops.engines.metrics import asof, valuation
 from revops.engines.metrics.context import MetricContext
 from revops.engines.metrics.dimensions import ACCOUNT, OWNER, Link
 
@@ -86,14 +86,6 @@ SPEND = Fact("spend", "Sales and marketing spend by period, department, category
 
 
 def deals_valued(ctx: MetricContext) -> ir.Table:
-    """``deals`` with open deals that have no amount valued at their product's list price."""
-    t = deals(ctx)
-    if "product" not in t.columns:
-        return t
-    products = ctx.table("products")
-    if "list_price" not in products.columns:
-        return t
-    price = products.select(__product=products.product_id, __list_price=products.list_price.cast("float64"))
-    t = t.left_join(price, t.product == price.__product)
-    t = t.mutate(amount=ibis.ifelse(t.amount.isnull() & t.is_open, t.__list_price, t.amount))
-    return t.drop("__product", "__list_price")
+    """``deals`` with open deals that have no amount valued from comparable won deals
+    (``valuation``)."""
+    return valuation.valued(ctx, deals(ctx))
