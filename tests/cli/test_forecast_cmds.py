@@ -70,6 +70,8 @@ def test_calls_roll_up_and_feed_the_backtest(db, tmp_path):
 
     copy = str(tmp_path / "calls.duckdb")
     shutil.copy(db, copy)
+    with Store(copy) as store:  # the demo's own calls: this test submits its own
+        store.con.execute("DELETE FROM _forecast_calls")
     with Store(copy, read_only=True) as store:
         rep, manager = store.con.execute(
             "SELECT u.user_id, u.manager_id FROM users u JOIN users m ON m.user_id = u.manager_id "

@@ -1,7 +1,8 @@
 """``build_demo``: simulate the demo company and replace the store's contents with it.
 
 Everything is written in ONE transaction: the canonical tables and the truth tables are
-emptied and refilled chunk by chunk, and one ``_ingest_runs`` row per table records the
+emptied and refilled chunk by chunk (with revops' own records about them: routing decisions
+and forecast calls), and one ``_ingest_runs`` row per table records the
 build (source_kind 'demo', file 'demo:<scale>:seed=<seed>'). If the build fails or is
 killed, the transaction never commits and the previous contents stay. Chunks are staged
 in a scratch database beside the store first: DuckDB holds a transaction's appended rows
@@ -29,14 +30,17 @@ from revops.demo.calendar import SimCalendar
 from revops.demo.company import CUSTOMER_SOURCES, Company, simulate_company
 from revops.demo.customers import subscriptions_table, truth_churn_table, usage_arrays, usage_table
 from revops.demo.deals import FIELDS
+from revops.demo.forecast_calls import forecast_calls_table
 from revops.demo.leads import leads_table, truth_leads_table
 from revops.demo.marketing import (CHANNEL_NAMES, campaign_costs, campaigns_table, simulate_touches,
                                    spend_table, touches_table)
-from revops.demo.people import teams_tables, truth_reps_table, users_table
+from revops.demo.people import Staff, teams_tables, truth_reps_table, users_table
 from revops.demo.scales import SCALES, Scale
 from revops.demo.seeds import rng_for
 from revops.demo.vocabulary import (FORECAST_CATEGORIES, LOST, LOST_REASONS, NEXT_STEPS, OPP_TYPES,
                                     PRODUCTS, STAGE_PROBABILITY, STAGES, WON)
+from revops.engines.forecast.world import build_world
+from revops.engines.metrics.periods import FiscalCalendar
 from revops.errors import RevopsError
 from revops.store import schema
 from revops.store.store import Store, quote, utcnow
@@ -49,6 +53,14 @@ STAGING = "revops_demo_staging"
 DECISIONS = "_routing_decisions"
 LEAD_RECORDS = ("_lifecycle_events", "_score_history", "_idempotency")
 """revops' records about the leads a build replaces, emptied with them (decisions are rewritten)."""
+CALLS = "_forecast_calls"
+"""The reps' and managers' weekly forecast calls (``forecast_calls``): rewritten with the deals."""
+DEAL_RECORDS = ("_forecast_snapshots",)
+"""Forecasts stored about the deals a build replaces: emptied with them."""
+DEAL_STATE_COLUMNS = ("opportunity_id", "owner_id", "stage", "amount", "created_at", "close_date", "forecast_category")
+HISTORY_STATE_COLUMNS = ("history_id", "opportunity_id", "changed_at", "stage", "amount", "close_date",
+                         "forecast_category", "owner_id")
+"""What the forecast calls read of the staged deals: what a deal's state at an instant is made of."""
 REVOPS_USER = 3  # changes made by the system (owner reassignment) are logged as RevOps
 
 
@@ -76,7 +88,7 @@ def plan_steps(scale: Scale, company: Company) -> int:
     """How many progress steps the write will take (for the progress bar)."""
     lead_chunks = -(-len(company.leads) // scale.chunk_leads)
     opp_chunks = -(-len(company.deals) // OPP_CHUNK)
-    return 6 + lead_chunks + 2 * opp_chunks + 5
+    return 6 + lead_chunks + 2 * opp_chunks + 6
 
 
 def build_demo(store: Store, scale: str = "small", seed: int = 42, today: date | None = None,
@@ -87,7 +99,9 @@ def build_demo(store: Store, scale: str = "small", seed: int = 42, today: date |
     Chunks are first appended to a staging database next to the store (each chunk its own
     small commit, so memory stays flat), then copied into the store in one transaction.
     The records revops keeps about leads (routing decisions, lifecycle moves, score history,
-    idempotency keys) describe the leads being replaced: they are replaced too.
+    idempotency keys) describe the leads being replaced: they are replaced too. So are the
+    forecast calls (the reps' and managers' weekly calls, made from the staged deals once they
+    are all written: ``forecast_calls``) and the stored forecast snapshots.
     """
     started = utcnow()
     sc = resolve_scale(scale)
@@ -99,8 +113,8 @@ def build_demo(store: Store, scale: str = "small", seed: int = 42, today: date |
     company = simulate_company(sc, seed, cal, model)
     step = progress(plan_steps(sc, company)) if progress else (lambda label: None)
     rows: dict[str, int] = {}
-    tables = (*schema.TABLE_NAMES, *schema.TRUTH_TABLES, DECISIONS)
-    cleared = tuple(t for t in LEAD_RECORDS if store.has_table(t))
+    tables = (*schema.TABLE_NAMES, *schema.TRUTH_TABLES, DECISIONS, CALLS)
+    cleared = tuple(t for t in (*LEAD_RECORDS, *DEAL_RECORDS) if store.has_table(t))
     limit = store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     staging_dir = _staging_dir(store)
     store.con.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
@@ -110,15 +124,18 @@ def build_demo(store: Store, scale: str = "small", seed: int = 42, today: date |
             store.con.execute(f"CREATE TABLE {STAGING}.{quote(t)} AS SELECT * FROM main.{quote(t)} LIMIT 0")
         for table, data in _tables(company, step):
             rows[table] = rows.get(table, 0) + append_chunk(store, table, data)
+        staff = company.staff
         del company
+        rows[CALLS] = append_chunk(store, CALLS, _forecast_calls(store, model, staff, cal, seed))
+        step("forecast calls")
         with store.transaction():
             store.truncate(*tables, *cleared)
             for t in tables:
                 store.con.execute(f"INSERT INTO main.{quote(t)} SELECT * FROM {STAGING}.{quote(t)}")
             finished = utcnow()
             for t in tables:
-                if t == DECISIONS:
-                    continue  # revops' own record, not a load
+                if t in (DECISIONS, CALLS):
+                    continue  # revops' own records, not loads
                 n = rows.get(t, 0)
                 _record_run(store, run_id=f"demo-{uuid.uuid4().hex[:12]}", table_name=t,
                             file=f"demo:{sc.name}:seed={seed}", source_kind="demo",
@@ -133,6 +150,18 @@ def build_demo(store: Store, scale: str = "small", seed: int = 42, today: date |
             store.con.execute(f"SET memory_limit = '{limit}'")
             shutil.rmtree(staging_dir, ignore_errors=True)
     return DemoBuild(sc.name, seed, cal.today, rows, (utcnow() - started).total_seconds())
+
+
+def _forecast_calls(store: Store, model: Any, staff: Staff, cal: SimCalendar, seed: int) -> pa.Table:
+    """The weekly forecast calls (``forecast_calls``), made from the deals as staged: the
+    forecast engine's world over exactly the rows the store is about to hold."""
+    frames = {table: store.con.execute(f"SELECT {', '.join(quote(c) for c in columns)} "
+                                       f"FROM {STAGING}.{quote(table)}").df()
+              for table, columns in (("opportunities", DEAL_STATE_COLUMNS),
+                                     ("opportunity_history", HISTORY_STATE_COLUMNS), ("users", ("user_id",)))}
+    world = build_world(model, opportunities=frames["opportunities"], history=frames["opportunity_history"],
+                        users=frames["users"], today=cal.today)
+    return forecast_calls_table(world, staff, cal, seed, FiscalCalendar(model.company.fiscal_year_start_month))
 
 
 def _staging_dir(store: Store) -> Path:
