@@ -396,7 +396,7 @@ def account_months(t: dict[str, pd.DataFrame], model: Any, today: date) -> pd.Da
     grid = since.merge(months, how="cross")
     grid = grid[grid.day >= grid.since].sort_values(["account", "month"])
     grid = grid.merge(paying.rename("mrr").reset_index(), on=["account", "month"], how="left")
-    grid["mrr"] = grid.mrr.fillna(0.0)
+    grid["mrr"] = grid.mrr.fillna(0.0).clip(lower=0.0)  # an account's MRR is never below 0 (credits)
     grid["prev_mrr"] = grid.groupby("account").mrr.shift().fillna(0.0)
     first_paid = grid[grid.mrr > 0].groupby("account").month.min().rename("first_paid")
     grid = grid.merge(first_paid, on="account", how="left")

@@ -52,3 +52,8 @@ class DealError(RevopsError):
 
 class ForecastError(RevopsError):
     """A forecast, a forecast call or a pipeline flow cannot be given as asked: unknown period or user, an adjustment without a note."""
+
+
+class AttributionError(RevopsError):
+    """Attribution cannot be computed as asked: unknown model or option, a paths file that
+    cannot be read (with file:line), or a store without the touches it needs."""

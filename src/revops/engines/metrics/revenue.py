@@ -4,9 +4,17 @@ churn, reactivation), net and gross revenue retention, logo churn and lifetime v
 They all read one fact at the (account, month) grain, built from ``subscriptions``:
 
 - An account's MRR on a day is the sum of ``mrr`` of its subscriptions with
-  ``start_date <= day < end_date`` (``end_date`` is exclusive, empty while active).
+  ``start_date <= day < end_date`` (``end_date`` is exclusive, empty while active;
+  overlapping subscriptions add up), never below 0: credits beyond an account's charges
+  count as 0, so the movements always bridge one month-end MRR to the next.
 - Its MRR for a month is its MRR on the month's last day, or on today (the as-of date) for
-  the current month and any month after it: MRR is measured, never forecast.
+  the current month and any month after it: MRR is measured, never forecast. For a month
+  that is over this is the rule "a subscription counts in month M when start <= M < end"
+  read with dates truncated to their month: start_date <= the last day of M exactly when
+  start_date's month is M or earlier, and end_date > the last day of M exactly when
+  end_date's month is after M. A subscription counts in the month it starts in and not in
+  the month it ends in, whatever the day (one from Nov 15 to Jan 15 counts in November and
+  December).
 - Each account-month carries the MRR at the previous month end and the movement between
   them: ``new`` (0 -> >0, the first time ever), ``reactivation`` (0 -> >0, paid before),
   ``expansion`` (up), ``contraction`` (down, still paying), ``churn`` (>0 -> 0).
@@ -14,7 +22,10 @@ They all read one fact at the (account, month) grain, built from ``subscriptions
   after it is treated as still open: nothing decided after the date is used.
 
 The months are a small spine generated here (an ``ibis.memtable``), joined to subscriptions
-on date overlap, so the same expressions run on DuckDB, PySpark and Postgres. The spine also
+on date overlap, so the same expressions run on DuckDB, PySpark and Postgres. Each month an
+account paid in meets the month before it in one full outer join (months it paid in x the
+months after those), which gives exactly the account-months that paid or stopped paying,
+without a window over every account and month. The spine also
 says what a query does with each month: which period it belongs to, whether its movements
 count (``__flow``), whether the state is read there (``__closing``) and whether a retention
 window opens there (``__opening``: the window's starting MRR is that month's previous MRR).
@@ -50,7 +61,7 @@ _SPINE_SCHEMA = {"__month": "date", "__day": "date", "__period": "string", "__fl
 
 
 # -- the month spine ------------------------------------------------------------------------
-def _windows(ctx: MetricContext, q: MetricQuery, first: date | None) -> list[tuple[str | None, date, date]]:
+def windows(ctx: MetricContext, q: MetricQuery, first: date | None) -> list[tuple[str | None, date, date]]:
     """(period label, first month, last month) of every window the query reads."""
     assert ctx.today is not None
     end = q.end or max(ctx.today, q.start or ctx.today)
@@ -67,15 +78,15 @@ def month_spine(ctx: MetricContext, q: MetricQuery, first: date | None) -> pd.Da
     """One row per month from the first subscription (or the first window) to the last
     window: the day its MRR is measured on and what the query does with it."""
     assert ctx.today is not None
-    windows = _windows(ctx, q, first)
+    spans = windows(ctx, q, first)
     flags: dict[date, tuple[str | None, bool, bool]] = {}
-    for label, lo, hi in windows:
+    for label, lo, hi in spans:
         m = lo
         while m <= hi:
             flags[m] = (label, m == lo, m == hi)
             m = add_months(m, 1)
-    begin = min([lo for _, lo, _ in windows] + ([month_start(first)] if first else []))
-    finish = max(hi for _, _, hi in windows)
+    begin = min([lo for _, lo, _ in spans] + ([month_start(first)] if first else []))
+    finish = max(hi for _, _, hi in spans)
     rows: list[dict[str, Any]] = []
     m = begin
     while m <= finish:
@@ -117,17 +128,24 @@ def account_months(ctx: MetricContext, months: pd.DataFrame) -> ir.Table:
     s = subscriptions(ctx)
     paying = s.join(spine, [s.start_date <= spine["__day"],
                             s.end_date.isnull() | (s.end_date > spine["__day"])])
-    paying = paying.group_by(["__account", "__month"]).aggregate(__mrr=paying.mrr.sum())
-    since = s.group_by("__account").aggregate(__since=s.start_date.min())
-    grid = since.join(spine, spine["__day"] >= since["__since"])
-    right = paying.select(__pa=paying["__account"], __pm=paying["__month"], __mrr=paying["__mrr"])
-    t = grid.left_join(right, [grid["__account"] == right["__pa"], grid["__month"] == right["__pm"]])
-    t = t.select("__account", *_SPINE_SCHEMA, mrr=t["__mrr"].fill_null(0.0))
-    history = ibis.window(group_by=t["__account"], order_by=t["__month"])
-    t = t.mutate(
-        prev_mrr=t.mrr.lag().over(history).fill_null(0.0),
-        __first_paid=ibis.ifelse(t.mrr > 0, t["__month"], ibis.null("date")).min().over(
-            group_by=t["__account"]))
+    paying = paying.group_by(["__account", "__month"]).aggregate(
+        __mrr=ibis.greatest(paying.mrr.sum(), ibis.literal(0.0)))  # never below 0
+    paying = paying.filter(paying["__mrr"] > 0)  # the months each account paid in
+    # each paying month meets the account's previous one: the month after a paying month
+    # holds it as its previous MRR (a full outer join, so a month it stopped paying in, and
+    # one it started paying in, have a row too; no window over every account-month)
+    step = spine.view()
+    order = step.select(__m=step["__month"], __next=step["__month"].lead().over(order_by=step["__month"]))
+    prior = paying.view()
+    before = prior.join(order, prior["__month"] == order["__m"])
+    before = before.select(__b=before["__account"], __n=before["__next"], __prev=before["__mrr"])
+    t = paying.outer_join(before, [paying["__account"] == before["__b"], paying["__month"] == before["__n"]])
+    t = t.select(__account=t["__account"].fill_null(t["__b"]), __month=t["__month"].fill_null(t["__n"]),
+                 mrr=t["__mrr"].fill_null(0.0), prev_mrr=t["__prev"].fill_null(0.0))
+    paid = paying.view()
+    first = paid.group_by("__account").aggregate(__first_paid=paid["__month"].min())
+    t = t.view().join(first, "__account").join(spine.view(), "__month")  # the month after the last has no row
+    t = t.select("__account", *_SPINE_SCHEMA, "mrr", "prev_mrr", "__first_paid")
     up, down = (t.prev_mrr <= 0) & (t.mrr > 0), (t.prev_mrr > 0) & (t.mrr <= 0)
     both = (t.prev_mrr > 0) & (t.mrr > 0)
     movement = ibis.cases(
@@ -143,18 +161,26 @@ def account_months(ctx: MetricContext, months: pd.DataFrame) -> ir.Table:
     t = t.select(account_id=t["__account"].nullif(""), owner_id=t.owner_id, month=t["__month"],
                  mrr=t.mrr, prev_mrr=t.prev_mrr, movement=t.movement, __account=t["__account"],
                  __change=t["__change"], **{c: t[c] for c in _SPINE_SCHEMA if c != "__month"})
-    # only months an account paid in or stopped paying in (a filter also ends the join, so
-    # the dimensions can join the fact again)
+    # only months an account paid in or stopped paying in (already so; a filter also ends
+    # the join, so the dimensions can join the fact again)
     return t.filter((t.mrr != 0) | (t.prev_mrr != 0))
 
 
 def _default_months(ctx: MetricContext) -> ir.Table:
-    return account_months(ctx, month_spine(ctx, MetricQuery(), _first_day(ctx)))
+    return account_months(ctx, month_spine(ctx, MetricQuery(), first_day(ctx)))
 
 
 REVENUE_MONTHS = Fact(
     "revenue_months", "Each account's MRR at every month end, the previous month's and the movement",
     _default_months, (OWNER, ACCOUNT))
+
+
+def months_fact(spine: pd.DataFrame) -> Fact:
+    """The account-month fact over the months of ``spine`` (a ``month_spine``), built once per
+    request for the same months."""
+    return Fact(REVENUE_MONTHS.name, REVENUE_MONTHS.description,
+                lambda c: account_months(c, spine), REVENUE_MONTHS.links, cache=True,
+                key=tuple(map(tuple, spine.itertuples(index=False))))  # the same months, the same rows
 
 
 # -- metrics --------------------------------------------------------------------------------
@@ -173,7 +199,10 @@ Measure = Callable[[ir.Table, float], ir.Value]
 """(the per-account rows of one group, gross margin) -> the group's value (an aggregate)."""
 
 
-def _account_sums(t: ir.Table, keys: list[Any]) -> ir.Table:
+def _account_sums(t: ir.Table, keys: list[Any], per_account: bool = True) -> ir.Table:
+    """The sums above per group and account; or per group only (``per_account`` False) when
+    no metric asked compares an account's start with its end: every other measure adds up
+    across accounts, so summing per account first would change nothing."""
     closing, zero = t["__closing"], ibis.literal(0.0)
     sums = {
         "closing": ibis.ifelse(closing, t.mrr, zero).sum(),
@@ -184,7 +213,8 @@ def _account_sums(t: ir.Table, keys: list[Any]) -> ir.Table:
     }
     for kind in ("new", "expansion", "contraction", "churn", "reactivation"):
         sums[f"moved_{kind}"] = ibis.ifelse((t.movement == kind).fill_null(False), t["__change"], zero).sum()
-    return t.group_by([*keys, t["__account"]]).aggregate(**sums)
+    by = [*keys, t["__account"]] if per_account else keys
+    return t.group_by(by).aggregate(**sums) if by else t.aggregate(**sums)
 
 
 def _state(scale: float) -> Measure:
@@ -195,20 +225,20 @@ def _flow(kind: str) -> Measure:
     return lambda a, margin: a[f"moved_{kind}"].sum()
 
 
-def _retained(a: ir.Table) -> ir.BooleanValue:
+def paying_at_start(a: ir.Table) -> ir.BooleanValue:
     """Accounts paying at the window's start: the ones retention follows."""
     return a.opening > 0
 
 
-def _retention(kind: str) -> Measure:
+def retention_measure(kind: str) -> Measure:
     """Accounts paying at the window's start, compared with the window's end."""
     def measure(a: ir.Table, margin: float) -> ir.Value:
-        start = a.opening.sum(where=_retained(a))
+        start = a.opening.sum(where=paying_at_start(a))
         if kind == "nrr":
-            return ratio(a.closing.sum(where=_retained(a)), start)
+            return ratio(a.closing.sum(where=paying_at_start(a)), start)
         if kind == "grr":
-            return ratio(ibis.least(a.closing, a.opening).sum(where=_retained(a)), start)
-        return ratio((a.closing <= 0).cast("int64").sum(where=_retained(a)), _retained(a).cast("int64").sum())
+            return ratio(ibis.least(a.closing, a.opening).sum(where=paying_at_start(a)), start)
+        return ratio((a.closing <= 0).cast("int64").sum(where=paying_at_start(a)), paying_at_start(a).cast("int64").sum())
     return measure
 
 
@@ -239,7 +269,7 @@ class RevenueMetric(Metric):
         asked = [m for m in metrics if isinstance(m, RevenueMetric)]
         frame = ctx.con.execute(_expression(ctx, q, asked))
         if q.period and not q.by:  # every period of the windows, even one nobody paid in
-            labels = pd.DataFrame({"period": [label for label, _, _ in _windows(ctx, q, _first_day(ctx))]})
+            labels = pd.DataFrame({"period": [label for label, _, _ in windows(ctx, q, first_day(ctx))]})
             frame = labels.merge(frame, on="period", how="left")
         out: dict[str, pd.DataFrame] = {}
         for i, m in enumerate(asked):
@@ -254,24 +284,20 @@ class RevenueMetric(Metric):
 
 def _expression(ctx: MetricContext, q: MetricQuery, metrics: list[RevenueMetric]) -> ir.Table:
     """One query answering ``metrics``: value ``__v<i>`` of the i-th, and ``__retained``."""
-    first = _first_day(ctx)
-    spine = month_spine(ctx, q, first)
-    fact = Fact(REVENUE_MONTHS.name, REVENUE_MONTHS.description,
-                lambda c: account_months(c, spine), REVENUE_MONTHS.links, cache=True,
-                key=tuple(map(tuple, spine.itertuples(index=False))))  # the same months, the same rows
-    t = filtered(ctx, metrics[0].name, fact, q, None)
+    first = first_day(ctx)
+    t = filtered(ctx, metrics[0].name, months_fact(month_spine(ctx, q, first)), q, None)
     t = t.filter(t["__flow"])  # every window month; history before is only for the movements
     keys: list[Any] = ([t["__period"].name("period")] if q.period else []) + [t[d] for d in q.by]
-    a = _account_sums(t, keys)
+    a = _account_sums(t, keys, per_account=any(m.retention for m in metrics))
     names = q.keys()
     margin = float(ctx.model.targets.gross_margin)
     values = {f"__v{i}": m.measure(a, margin).cast("float64") for i, m in enumerate(metrics)}
-    values["__retained"] = _retained(a).cast("int64").sum()
+    values["__retained"] = paying_at_start(a).cast("int64").sum()
     out = a.group_by(names).aggregate(**values) if names else a.aggregate(**values)
     return out.select(*names, *values)
 
 
-def _first_day(ctx: MetricContext) -> date | None:
+def first_day(ctx: MetricContext) -> date | None:
     """The first subscription's start, asked once per request."""
     if ("first subscription",) not in ctx.results:
         ctx.results[("first subscription",)] = first_subscription_day(ctx)
@@ -295,7 +321,8 @@ def metrics() -> list[Metric]:
     return [
         RevenueMetric(
             "mrr", "Monthly recurring revenue.", "currency",
-            "sum of mrr of subscriptions active (start_date <= day < end_date) " + _STATE_AT,
+            "sum over accounts of the mrr of their subscriptions active (start_date <= day < "
+            "end_date), an account's sum never below 0, " + _STATE_AT,
             format="currency", based_on=BASED_ON, empty_value=0.0, measure=_state(1.0)),
         RevenueMetric(
             "arr", "Annual recurring revenue.", "currency", "12 x mrr, " + _STATE_AT,
@@ -316,16 +343,16 @@ def metrics() -> list[Metric]:
             "nrr", "Net revenue retention: revenue kept and grown from existing accounts.", "ratio",
             "MRR at the window's end of the accounts paying at its start / their MRR at its start "
             "(the month end before the window's first month); window: " + _WINDOW,
-            format="percent", based_on=BASED_ON, measure=_retention("nrr"), retention=True),
+            format="percent", based_on=BASED_ON, measure=retention_measure("nrr"), retention=True),
         RevenueMetric(
             "grr", "Gross revenue retention: revenue kept from existing accounts, expansion ignored.",
             "ratio", "as nrr, each account's end MRR capped at its start MRR; window: " + _WINDOW,
-            format="percent", based_on=BASED_ON, measure=_retention("grr"), retention=True),
+            format="percent", based_on=BASED_ON, measure=retention_measure("grr"), retention=True),
         RevenueMetric(
             "logo_churn_rate", "Share of paying accounts that stopped paying.", "ratio",
             "accounts paying at the window's start and not at its end / accounts paying at its "
             "start; window: " + _WINDOW, direction="down", format="percent", based_on=BASED_ON,
-            measure=_retention("logo_churn_rate"), retention=True),
+            measure=retention_measure("logo_churn_rate"), retention=True),
         RevenueMetric(
             "ltv", "Customer lifetime value: gross-margin revenue an account brings before it churns.",
             "currency",
