@@ -50,3 +50,24 @@ def with_gate(model: Any, stage: str, criteria: list[str]) -> Any:
         if spec["key"] == stage:
             spec["gate"] = criteria
     return RevenueModel.model_validate(data)
+
+
+def with_custom_fields(model: Any, **tables: dict[str, str]) -> Any:
+    """A copy of the revenue model declaring custom fields: ``opportunities={"champion": "string"}``."""
+    from revops.model.schema import RevenueModel
+
+    data = model.model_dump(mode="json", by_alias=True)
+    data["custom_fields"] = {table: [{"name": n, "type": t} for n, t in fields.items()]
+                             for table, fields in tables.items()}
+    return RevenueModel.model_validate(data)
+
+
+def with_requirements(model: Any, stage: str, required_fields: list[str], gate: list[str]) -> Any:
+    """A copy of the revenue model whose ``stage`` requires ``required_fields`` and ``gate``."""
+    from revops.model.schema import RevenueModel
+
+    data = model.model_dump(mode="json", by_alias=True)
+    for spec in data["pipeline"]["stages"]:
+        if spec["key"] == stage:
+            spec["required_fields"], spec["gate"] = required_fields, gate
+    return RevenueModel.model_validate(data)

@@ -157,3 +157,49 @@ def test_a_gate_reading_history_leaves_the_writer_able_to_take_leads(tmp_path, d
             intake.close()
         assert b'"stage":"proposal"' in moved.body and taken.lead_id == "L1"
         assert store.query("SELECT lead_id FROM leads") == [{"lead_id": "L1"}]
+
+
+def meddicc_model(default_model):
+    """Negotiation needs an economic buyer and a finished security review (custom fields)."""
+    from tests.gtm import with_custom_fields, with_requirements
+
+    declared = with_custom_fields(default_model, opportunities={
+        "economic_buyer": "string", "security_review_done": "boolean", "seats": "integer"})
+    return with_requirements(declared, "negotiation", ["economic_buyer"], ["security_review_done = true"])
+
+
+def test_a_gate_on_custom_fields_refuses_then_allows_a_move_that_sets_them(deals_db, default_model):
+    model = meddicc_model(default_model)
+    before = everything(deals_db)
+    with serving(deals_db, model) as api:
+        refused = api.post("/v1/opportunities/o1/stage", json={"stage": "negotiation", "set": {"seats": 12}})
+    assert refused.status_code == 409
+    assert refused.json() == {"error": "stage_gate", "missing": ["economic_buyer"],
+                              "failed": ["security_review_done = true"]}
+    assert everything(deals_db) == before and stored(deals_db, "SELECT * FROM _custom_fields") == []
+    with serving(deals_db, model) as api:
+        moved = api.post("/v1/opportunities/o1/stage", json={"stage": "negotiation", "set": {
+            "economic_buyer": "Jane Doe", "security_review_done": True, "seats": 12}})
+        assert moved.status_code == 200, moved.text
+        # the writer goes on taking leads after adding the columns in its transaction
+        assert api.post("/v1/leads", json={"lead_id": "L1", "company_size": 100}).status_code in (200, 201)
+    assert set(moved.json()["changed_fields"]) >= {"economic_buyer", "security_review_done", "seats"}
+    assert stored(deals_db, "SELECT economic_buyer, security_review_done, seats FROM opportunities "
+                            "WHERE opportunity_id = 'o1'") == [
+        {"economic_buyer": "Jane Doe", "security_review_done": True, "seats": 12}]
+    assert stored(deals_db, "SELECT column_name, type, first_seen_file FROM _custom_fields ORDER BY 1") == [
+        {"column_name": name, "type": ftype, "first_seen_file": SOURCE}
+        for name, ftype in (("economic_buyer", "string"), ("seats", "integer"), ("security_review_done", "boolean"))]
+
+
+def test_a_custom_value_that_does_not_fit_gets_422_naming_field_and_type(deals_db, default_model):
+    before = everything(deals_db)
+    with serving(deals_db, meddicc_model(default_model)) as api:
+        r = api.post("/v1/opportunities/o1/stage", json={"stage": "proposal", "set": {
+            "seats": 12.5, "security_review_done": "perhaps"}})
+    assert r.status_code == 422 and r.json()["error"] == "invalid_value"
+    messages = {e["field"]: e["message"] for e in r.json()["errors"]}
+    assert messages["seats"] == "seats: '12.5' is not a whole number (seats is declared as integer under custom_fields)"
+    assert "declared as boolean" in messages["security_review_done"]
+    assert everything(deals_db) == before
+    assert stored(deals_db, "SELECT * FROM _custom_fields") == []

@@ -101,3 +101,82 @@ def test_two_moves_from_two_terminals_both_land(db):
     deals, history = state(db)
     assert {d["opportunity_id"]: d["stage"] for d in deals} == {"o1": "proposal", "o2": "solution", "o3": "proposal"}
     assert sorted(h["opportunity_id"] for h in history) == ["o1", "o3"]
+
+
+MEDDICC_MODEL = """
+custom_fields:
+  opportunities:
+    - name: economic_buyer
+      type: string
+      description: MEDDICC E
+    - name: security_review_done
+      type: boolean
+    - name: seats
+      type: integer
+pipeline:
+  stages:
+    - {key: discovery, label: Discovery, probability: 0.1}
+    - {key: solution, label: Solution, probability: 0.4}
+    - key: negotiation
+      label: Negotiation
+      probability: 0.8
+      forecast_category: commit
+      required_fields: [economic_buyer]
+      gate: [security_review_done = true, seats >= 10]
+    - {key: closed_won, label: Closed Won, probability: 1, forecast_category: closed, is_closed: true, is_won: true}
+    - {key: closed_lost, label: Closed Lost, probability: 0, forecast_category: omitted, is_closed: true}
+hygiene:
+  rules: []
+"""
+
+
+@pytest.fixture
+def meddicc(tmp_path: Path) -> Path:
+    path = tmp_path / "revops.yaml"
+    path.write_text(MEDDICC_MODEL.lstrip("\n"))
+    return path
+
+
+def test_a_gate_on_custom_fields_refuses_then_allows_the_move(db, meddicc):
+    def move_with_model(*args: str) -> subprocess.CompletedProcess:
+        return run_cli("--db", db, "--model", str(meddicc), "deal", "move", *args, "--format", "json")
+
+    before = state(db)
+    out = move_with_model("o1", "negotiation", "--set", "seats=12")
+    assert out.returncode == 1, out.stderr
+    assert json.loads(out.stdout) == {"error": "stage_gate", "missing": ["economic_buyer"],
+                                      "failed": ["security_review_done = true"]}
+    assert state(db) == before
+    with Store(db, read_only=True) as s:
+        assert "seats" not in s.columns("opportunities")  # a refused move adds no column either
+
+    out = move_with_model("o1", "negotiation", "--set", "economic_buyer=Jane Doe", "--set", "seats=12",
+                          "--set", "security_review_done=yes")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["stage"] == "negotiation"
+    with Store(db, read_only=True) as s:
+        deal = s.query("SELECT stage, economic_buyer, security_review_done, seats FROM opportunities "
+                       "WHERE opportunity_id = 'o1'")[0]
+        registered = {r["column_name"]: r["type"] for r in s.custom_fields("opportunities")}
+    assert deal == {"stage": "negotiation", "economic_buyer": "Jane Doe", "security_review_done": True, "seats": 12}
+    assert registered == {"economic_buyer": "string", "security_review_done": "boolean", "seats": "integer"}
+
+
+def test_a_custom_value_that_does_not_fit_its_declared_type_exits_1(db, meddicc):
+    before = state(db)
+    out = run_cli("--db", db, "--model", str(meddicc), "deal", "move", "o1", "solution",
+                  "--set", "seats=a dozen", "--format", "json")
+    assert out.returncode == 1
+    answer = json.loads(out.stdout)
+    assert answer["error"] == "invalid_value"
+    assert answer["errors"] == [{"field": "seats", "type": "value_error", "message":
+                                 "seats: 'a dozen' is not a whole number (seats is declared as integer under "
+                                 "custom_fields)"}]
+    assert "seats" in out.stderr and state(db) == before
+
+
+def test_an_undeclared_field_still_cannot_be_set(db, meddicc):
+    out = run_cli("--db", db, "--model", str(meddicc), "deal", "move", "o1", "solution",
+                  "--set", "champion=Li", "--format", "json")
+    assert out.returncode == 1
+    assert json.loads(out.stdout)["errors"][0]["type"] == "unknown_field"

@@ -32,13 +32,15 @@ def move(
     stage: Annotated[str, typer.Argument(help="The stage to move it into: its key (negotiation) or label.")],
     values: Annotated[Optional[list[str]], typer.Option(
         "--set", help="FIELD=VALUE to set with the move, typed as ingest types a file "
-                      "(--set amount=$48,000 --set close_date=2026-09-30); FIELD= clears it. Repeat it.")] = None,
+                      "(--set amount=$48,000 --set close_date=2026-09-30); FIELD= clears it. A custom field "
+                      "declared in revops.yaml (custom_fields) is typed by its declared type. Repeat it.")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Move a deal into STAGE if it meets the stage's gate: the stage's required fields filled and
     its gate expressions true (revops.yaml), counting the values given with --set. Refused: exit
     1, what is missing and what fails, nothing changed. Moved: the deal is updated and a row is
-    appended to opportunity_history; stages jumped over are named (skipped_stages)."""
+    appended to opportunity_history; stages jumped over are named (skipped_stages). A declared
+    custom field set for the first time gets its column in the store with the move."""
     from revops.engines.deals.moves import MoveRefused, StageMove, move_deal
 
     app = app_context(ctx)
@@ -55,6 +57,8 @@ def move(
         raise typer.Exit(1) from None
     finally:
         store.close()
+    for note in result.notes:
+        stderr.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     if fmt is not OutputFormat.table:
         emit(result.to_dict(), fmt)
         return

@@ -83,8 +83,11 @@ def snake_case(name: str) -> str:
     return s
 
 
-def load_mapping(path: str | Path, table: str) -> Mapping:
-    """Read and check a mapping file. Errors name the file, the line and what to do."""
+def load_mapping(path: str | Path, table: str, spec: schema.Table | None = None) -> Mapping:
+    """Read and check a mapping file. Errors name the file, the line and what to do.
+
+    ``spec`` is the table the file loads into, when it has more fields than the canonical one
+    (the custom fields the revenue model declares: ``custom_fields.with_declared_fields``)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -113,7 +116,7 @@ def load_mapping(path: str | Path, table: str) -> Mapping:
         if key not in _SECTIONS:
             problems.append(f"{p}:{line_of(data, key)}: unknown section {key!r}; "
                             f"sections are {', '.join(sorted(_SECTIONS))}")
-    t = schema.table(table)
+    t = spec or schema.table(table)
     canonical = set(t.field_names)
     for section in ("columns", "values", "formats", "constants"):
         node = data.get(section) or {}
@@ -130,7 +133,8 @@ def load_mapping(path: str | Path, table: str) -> Mapping:
                 problems.append(
                     f"{p}:{line_of(node, fname)}: {section}.{fname}: {table} has no field {fname!r}; "
                     f"fields are {', '.join(t.field_names)} (unmapped source columns are kept as custom "
-                    f"attributes automatically){hint}"
+                    f"attributes automatically; to map onto a field of your own, declare it under "
+                    f"custom_fields.{table} in revops.yaml){hint}"
                 )
             elif section == "columns" and (node[fname] is None or isinstance(node[fname], (dict, list))):
                 problems.append(f"{p}:{line_of(node, fname)}: columns.{fname} must name one column of the "

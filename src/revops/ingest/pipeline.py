@@ -16,12 +16,14 @@ from typing import Any
 
 from revops.errors import IngestError
 from revops.ingest.columns import plan_columns
+from revops.ingest.custom_fields import ensure_columns, with_declared_fields
 from revops.ingest.mapping import Mapping, load_mapping
 from revops.ingest.presets import preset_mapping
 from revops.ingest.progress import Phases
 from revops.ingest.reader import STAGE, stage_file
 from revops.ingest.upsert import WINNERS, upsert
 from revops.ingest.validate import TYPED, bad_values, build_typed, check_mapping, plan_typing, value_map_slips
+from revops.model.fields import custom_field_types
 from revops.store import Store, schema
 from revops.store.store import quote, utcnow
 
@@ -72,7 +74,8 @@ class IngestRequest:
             from revops.model import load_model
 
             model = load_model(None)
-        return cls(spec, Path(file), load_mapping(mapping, table) if mapping else Mapping(), preset, model,
+        spec = with_declared_fields(spec, model)  # the model's custom fields are fields of the table
+        return cls(spec, Path(file), load_mapping(mapping, table, spec) if mapping else Mapping(), preset, model,
                    model.vocabularies())
 
     def check(self, con: Any) -> None:
@@ -90,6 +93,8 @@ class TypedFile:
     """The user's mapping over the preset's."""
     slips: list[Any]
     typing: Any
+    notes: list[str] = field(default_factory=list)
+    """Stored values of a declared custom field set aside when its column took the declared type."""
 
 
 def type_file(store: Store, request: IngestRequest, phases: Phases, *, add_columns: bool) -> TypedFile:
@@ -106,10 +111,11 @@ def type_file(store: Store, request: IngestRequest, phases: Phases, *, add_colum
     with phases.step("validating", con):
         slips = value_map_slips(con, plan, request.mapping)
         typing = plan_typing(con, t, plan, effective, request.vocabularies, existing_custom, slips)
+        notes = _add_declared_columns(store, request, plan.fields_present, str(path)) if add_columns else []
         if add_columns:
             _add_custom_columns(store, table, typing.custom_types, typing.widened, str(path))
         build_typed(con, typing)
-    return TypedFile(staged, effective, slips, typing)
+    return TypedFile(staged, effective, slips, typing, notes)
 
 
 def ingest_file(store: Store, table: str, file: str | Path, *, mapping: str | Path | None = None,
@@ -137,7 +143,7 @@ def ingest_file(store: Store, table: str, file: str | Path, *, mapping: str | Pa
             result = IngestResult(
                 table=table, file=str(file), rows_read=staged.rows_read, inserted=counts.inserted,
                 updated=counts.updated + counts.superseded, unchanged=counts.unchanged,
-                quarantined=quarantined, run_id=run_id, warnings=[sl.message for sl in slips],
+                quarantined=quarantined, run_id=run_id, warnings=[sl.message for sl in slips] + typed.notes,
             )
             _record_run(store, result, path, effective, preset, started, model)
             for tmp in (STAGE, TYPED, WINNERS, "_ingest_changes", "_ingest_gaps", "_ingest_base"):
@@ -146,6 +152,17 @@ def ingest_file(store: Store, table: str, file: str | Path, *, mapping: str | Pa
     if accounted != result.rows_read:  # an invariant, not an input problem
         raise AssertionError(f"ingest lost rows: read {result.rows_read}, accounted for {accounted}")
     return result
+
+
+def _add_declared_columns(store: Store, request: IngestRequest, present: list[str], file: str) -> list[str]:
+    """Columns for the declared custom fields the file feeds, of their declared type (an
+    existing column of another type is converted: the declared type wins); what to tell."""
+    declared = custom_field_types(request.model, request.spec.name)
+    fields = {name: declared[name] for name in present if name in declared}
+    if not fields:
+        return []
+    changes = ensure_columns(store.con, request.spec.name, fields, source=file, now=utcnow())
+    return [c.note for c in changes if c.note]
 
 
 def _add_custom_columns(store: Store, table: str, new: dict[str, str], widened: list[str], file: str) -> None:

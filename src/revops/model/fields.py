@@ -1,13 +1,15 @@
 """The fields an expression in revops.yaml may name, by table.
 
-Expressions read the canonical fields of :mod:`revops.store.schema` plus a few fields the
+Expressions read the canonical fields of :mod:`revops.store.schema`, a few fields the
 engines derive for every record (listed here with their meaning, so an analyst can look
-them up and an engine knows what it must provide).
+them up and an engine knows what it must provide), and the custom fields the model
+declares for the table (``custom_fields:``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from revops.store import schema as store_schema
 from revops.store.schema import FieldType
@@ -54,18 +56,32 @@ DERIVED_FIELDS: dict[str, dict[str, tuple[FieldType, str]]] = {
 }
 
 
-def table_fields(table: str) -> dict[str, FieldType]:
-    """Fields an expression over ``table`` may use: canonical plus derived."""
+def custom_field_types(model: Any, table: str) -> dict[str, FieldType]:
+    """The custom fields ``model`` declares for ``table``: name -> declared type."""
+    if model is None:
+        return {}
+    return {f.name: f.type for f in model.custom_fields.get(table, [])}
+
+
+def table_fields(table: str, model: Any = None) -> dict[str, FieldType]:
+    """Fields an expression over ``table`` may use: canonical, derived, and the custom fields
+    ``model`` declares (a declared name that clashes with another field never replaces it:
+    `revops validate` reports the clash)."""
     t = store_schema.table(table)
     fields: dict[str, FieldType] = {f.name: f.type for f in t.fields}
     for name, (ftype, _) in DERIVED_FIELDS.get(table, {}).items():
         fields.setdefault(name, ftype)
+    for name, ftype in custom_field_types(model, table).items():
+        fields.setdefault(name, ftype)
     return fields
 
 
-def lead_fields(score_groups: Mapping[str, object] | None = None) -> dict[str, FieldType]:
-    """Lead fields plus a ``<group>_score`` field for each scoring group."""
+def lead_fields(score_groups: Mapping[str, object] | None = None, model: Any = None) -> dict[str, FieldType]:
+    """Lead fields plus a ``<group>_score`` field for each scoring group (and the custom
+    fields ``model`` declares for leads)."""
     fields = table_fields("leads")
     for key in score_groups or ():
         fields.setdefault(f"{key}_score", "number")
+    for name, ftype in custom_field_types(model, "leads").items():
+        fields.setdefault(name, ftype)
     return fields

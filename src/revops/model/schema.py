@@ -17,6 +17,7 @@ from pydantic import Field, field_validator
 
 from revops.model.sections.base import Section
 from revops.model.sections.company import BusinessHours, Company
+from revops.model.sections.custom_fields import CustomField
 from revops.model.sections.forecast import ForecastCategory
 from revops.model.sections.lifecycle import Lifecycle, LifecycleStage
 from revops.model.sections.metrics import MetricDefinition
@@ -27,7 +28,7 @@ from revops.model.sections.scoring import Scoring
 from revops.model.sections.slas import SlaPolicy
 
 __all__ = [
-    "BusinessHours", "Company", "ForecastCategory", "Health", "Hygiene", "HygieneRule", "Lifecycle",
+    "BusinessHours", "Company", "CustomField", "ForecastCategory", "Health", "Hygiene", "HygieneRule", "Lifecycle",
     "LifecycleStage", "MetricDefinition", "Pipeline", "PipelineStage", "RevenueModel", "Routing",
     "Scoring", "SlaPolicy", "Targets", "default_model_text",
 ]
@@ -61,6 +62,8 @@ class RevenueModel(Section):
 
     version: int = Field(1, ge=1, description="Version of the revops.yaml format.")
     company: Company = _section("company", "Name, currency, fiscal year, time zone, business hours.")
+    custom_fields: dict[str, list[CustomField]] = _section(
+        "custom_fields", "Fields the company adds to its records, per table (MEDDICC, use case …).")
     lifecycle: Lifecycle = _section("lifecycle", "Lead stages from new to customer.")
     pipeline: Pipeline = _section("pipeline", "Opportunity stages, criteria and probabilities.")
     forecast_categories: list[ForecastCategory] = _section(
@@ -72,6 +75,16 @@ class RevenueModel(Section):
     health: Health = _section("health", "Customer health score.")
     targets: Targets = _section("targets", "Coverage, payback and quota targets.")
     metrics: list[MetricDefinition] = _section("metrics", "The company's own metrics.")
+
+    @field_validator("custom_fields", mode="before")
+    @classmethod
+    def _empty_custom_fields(cls, value: Any) -> Any:
+        """``custom_fields:`` (or a table under it) left empty declares nothing."""
+        if value is None:
+            return {}
+        if isinstance(value, dict):
+            return {table: [] if fields is None else fields for table, fields in value.items()}
+        return value
 
     @field_validator("version")
     @classmethod
@@ -102,6 +115,10 @@ class RevenueModel(Section):
     @property
     def lost_stage_keys(self) -> list[str]:
         return [s.key for s in self.pipeline.stages if s.is_closed and not s.is_won]
+
+    def custom_fields_of(self, table: str) -> dict[str, CustomField]:
+        """The custom fields declared for ``table``, by name (empty when none)."""
+        return {f.name: f for f in self.custom_fields.get(table, [])}
 
     def forecast_category(self, key: str) -> ForecastCategory:
         for c in self.forecast_categories:
@@ -139,7 +156,12 @@ class RevenueModel(Section):
 
     # -- identity ----------------------------------------------------------------------
     def canonical_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
+        """The definitions as JSON. An empty ``custom_fields`` is left out, so a model that
+        declares none hashes as it did before the section existed."""
+        data = self.model_dump(mode="json", by_alias=True)
+        if not any(data.get("custom_fields", {}).values()):
+            data.pop("custom_fields", None)
+        return data
 
     def hash(self) -> str:
         """sha256 of the model's canonical JSON: equal definitions give equal hashes."""
@@ -156,7 +178,10 @@ class RevenueModel(Section):
         yaml.default_flow_style = False
         yaml.width = 100
         buf = io.StringIO()
-        yaml.dump(self.model_dump(mode="json", by_alias=True, exclude_none=True), buf)
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if not any(data.get("custom_fields", {}).values()):
+            data.pop("custom_fields", None)
+        yaml.dump(data, buf)
         return buf.getvalue()
 
     def summary(self) -> str:
@@ -165,4 +190,4 @@ class RevenueModel(Section):
             f"{len(self.forecast_categories)} forecast categories, {len(self.slas)} SLAs, "
             f"{len(self.routing.nodes)} routing nodes, {len(self.hygiene.rules)} hygiene rules, "
             f"{len(self.metrics)} custom metrics"
-        )
+        ) + (f", {n} custom field{'s' * (n != 1)}" if (n := sum(map(len, self.custom_fields.values()))) else "")

@@ -22,7 +22,9 @@ class StageMoveIn(BaseModel):
     stage: str = Field(min_length=1, description="The stage's key (negotiation) or label (Negotiation).")
     set: dict[str, FieldValue] = Field(default_factory=dict, description=(
         "Opportunity fields to set with the move, typed as ingest types a file ('$48,000' and 48000 are "
-        "numbers, '09/30/2026' a date); null or '' clears a field. They count for the stage's gate."))
+        "numbers, '09/30/2026' a date); null or '' clears a field. They count for the stage's gate. A custom "
+        "field declared in revops.yaml (custom_fields.opportunities) is typed by its declared type, and gets "
+        "its column in the store the first time a move sets it."))
     changed_by: str | None = Field(None, max_length=200, description=(
         "Who moves the deal, kept in opportunity_history.changed_by (default: api)."))
 

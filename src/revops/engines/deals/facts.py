@@ -22,6 +22,10 @@ within a day of the deal's creation (the deal was created in that stage). A deal
 mid-pipeline, whose first row is stamped at the import, only shows it was in its stage then:
 its days in stage are null and its visit counts in no median.
 
+**Custom fields.** Every custom field the model declares for opportunities is a column of the
+facts, of its declared type, whether or not the store has it yet (``with_custom_fields``): a
+gate or rule on a field nothing has set reads it as empty.
+
 **Availability.** When the store holds no stage history at all (a CRM export without one
 has a single 'created' row per deal) the history fields are not computed, and when no deal
 has an activity or a last_activity_at, days_since_last_activity is not: ``Availability``
@@ -36,6 +40,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from revops.engines.metrics import asof
@@ -43,7 +48,7 @@ from revops.engines.deals.gates import (
     failed_gates_column, gate_fields, missing_required_column,
 )
 from revops.model.expressions.ibis_compiler import literal
-from revops.model.fields import DERIVED_FIELDS
+from revops.model.fields import DERIVED_FIELDS, custom_field_types
 
 DERIVED: frozenset[str] = frozenset(DERIVED_FIELDS["opportunities"])
 HISTORY_FIELDS = frozenset({"days_in_stage", "median_days_in_stage", "close_date_pushes", "skipped_stages"})
@@ -53,7 +58,8 @@ MICROS_PER_DAY = 86_400_000_000
 CREATION_SLACK = timedelta(days=1)
 """A first history row this close to the deal's creation records the stage it was created in."""
 
-_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "boolean"}
+_TYPES = {"string": "string", "integer": "int64", "number": "float64", "boolean": "boolean", "date": "date",
+          "timestamp": "timestamp"}
 NO_HISTORY = ("the store has no stage history: opportunity_history holds no stage change and no row "
               "written when a deal was created (a CRM export without history has one 'created' row "
               "per deal, stamped at the import); ingest the CRM's stage history, or re-ingest the export "
@@ -125,7 +131,7 @@ def deal_facts(con: Any, model: Any, request: FactsRequest, available: Availabil
     """One row per opportunity: its columns (custom ones included) and the derived fields."""
     wanted = wanted_fields(request.fields, model)
     as_of = literal(request.as_of)
-    opps = con.table("opportunities")
+    opps = with_custom_fields(con.table("opportunities"), model, "opportunities")
     if request.reconstruct:
         opps = _state_as_of(con, model, opps, as_of)
     if request.opportunity_ids is not None:
@@ -149,6 +155,38 @@ def deal_facts(con: Any, model: Any, request: FactsRequest, available: Availabil
                  if "missing_required_fields" in wanted else ibis.null("string"))
     return t.mutate(failed_gates=failed_gates_column(t, model, request.as_of)
                     if "failed_gates" in wanted else ibis.null("string"))
+
+
+def with_custom_fields(t: ir.Table, model: Any, table: str) -> ir.Table:
+    """``t`` with a column for every custom field the model declares for ``table``, of its
+    declared type: null where the store has no column yet (nothing ingested or set it), and
+    cast where the store's column has another type (values that do not cast are null)."""
+    declared = custom_field_types(model, table)
+    if not declared:
+        return t
+    changes = {}
+    for name, ftype in declared.items():
+        target = _TYPES[ftype]
+        if name not in t.columns:
+            changes[name] = ibis.null(target)
+        elif t[name].type().copy(nullable=True) != dt.dtype(target).copy(nullable=True):
+            changes[name] = t[name].try_cast(target)
+    return t.mutate(**changes) if changes else t
+
+
+def custom_field_notes(con: Any, model: Any, table: str) -> dict[str, str]:
+    """Per declared custom field the store cannot give as declared: why (no column yet; a column
+    of another type), for hygiene to say instead of something false."""
+    stored = con.table(table).schema()
+    notes = {}
+    for name, ftype in custom_field_types(model, table).items():
+        if name not in stored:
+            notes[name] = (f"{name} is declared under custom_fields but the store has no such column yet "
+                           "(no ingest or move has set it), so it is empty on every record")
+        elif stored[name].copy(nullable=True) != dt.dtype(_TYPES[ftype]).copy(nullable=True):
+            notes[name] = (f"{name} is declared as {ftype} but stored as {stored[name]}: values that do not "
+                           f"read as {ftype} count as empty until an ingest or a move converts the column")
+    return notes
 
 
 # -- parts ------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Values given for a deal's fields with a move (``--set amount=$50,000``, or JSON), typed
 exactly as ingest types a file's cells: the same converters (``revops.ingest.convert``), the
 same layouts for dates, the same spellings of forecast categories, and the same words when a
-value does not fit.
+value does not fit. A custom field the model declares (``custom_fields.opportunities``) is
+typed by its declared type, whether or not the store has its column yet.
 
     typed = typed_values(con, model, {"amount": "$50,000", "close_date": "09/30/2026"})
     # {"amount": 50000.0, "close_date": date(2026, 9, 30)}
@@ -18,8 +19,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from revops.ingest import convert
+from revops.ingest.custom_fields import stored_types
 from revops.ingest.reader import sql_str
 from revops.ingest.validate import vocab_key
+from revops.model.fields import custom_field_types
 from revops.store import schema
 
 TABLE = "opportunities"
@@ -27,19 +30,15 @@ NOT_SETTABLE = {
     "opportunity_id": "the deal's id cannot be changed",
     "stage": "the stage is what the move sets: give it as the move's STAGE, not as a value",
 }
-_DUCKDB_TYPES = {"VARCHAR": "string", "BIGINT": "integer", "INTEGER": "integer", "HUGEINT": "integer",
-                 "DOUBLE": "number", "FLOAT": "number", "BOOLEAN": "boolean", "DATE": "date",
-                 "TIMESTAMP": "timestamp"}
-
-
-def field_types(con: Any) -> dict[str, str]:
-    """Field name -> type of every column of opportunities (custom attributes included)."""
-    canonical = {f.name: f.type for f in schema.table(TABLE).fields}
-    rows = con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                       "WHERE table_name = ? AND table_schema = 'main'", [TABLE]).fetchall()
-    out = dict(canonical)
-    for name, dtype in rows:
-        out.setdefault(name, _DUCKDB_TYPES.get(str(dtype).split("(")[0].upper(), "string"))
+def field_types(con: Any, model: Any = None) -> dict[str, str]:
+    """Field name -> type of every field of opportunities a move may set: the canonical ones,
+    the custom fields ``model`` declares (of their declared type, column or not yet), and the
+    other custom attributes the store holds (of their column's type)."""
+    out = {f.name: f.type for f in schema.table(TABLE).fields}
+    for name, ftype in custom_field_types(model, TABLE).items():
+        out.setdefault(name, ftype)
+    for name, ftype in stored_types(con, TABLE).items():
+        out.setdefault(name, ftype if ftype in schema.SQL_TYPES else "string")
     return out
 
 
@@ -60,7 +59,8 @@ def typed_values(con: Any, model: Any, values: Mapping[str, Any]) -> dict[str, A
     """``values`` (field -> text or JSON value) typed like ingest; raises MoveRefused (422)."""
     from revops.engines.deals.moves import MoveRefused
 
-    types = field_types(con)
+    types = field_types(con, model)
+    declared = custom_field_types(model, TABLE)
     canonical = {f.name: f for f in schema.table(TABLE).fields}
     vocabularies = model.vocabularies()
     out: dict[str, Any] = {}
@@ -82,7 +82,9 @@ def typed_values(con: Any, model: Any, values: Mapping[str, Any]) -> dict[str, A
         try:
             out[name] = _typed(con, name, types[name], text, canonical.get(name), vocabularies)
         except ValueError as problem:
-            errors.append((name, str(problem), "value_error"))
+            declared_as = (f" ({name} is declared as {types[name]} under custom_fields)"
+                           if name in declared and name not in canonical else "")
+            errors.append((name, f"{problem}{declared_as}", "value_error"))
     if errors:
         names = ", ".join(dict.fromkeys(f for f, _, _ in errors))
         raise MoveRefused("invalid_value", f"invalid value for {names}: " + "; ".join(m for _, m, _ in errors),

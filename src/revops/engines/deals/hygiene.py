@@ -10,7 +10,8 @@ the deal's fields and the derived ones, computed in one query over the store. A 
 reads history (days in stage, pushes, skips) or activities the store does not have is *not
 checked*, with the reason, rather than run on nulls; a deal whose own history is too short to
 judge is counted as ``unknown`` for the rule. Rules over other tables read that table's fields
-(and ``days_ago`` for activities and touches).
+(and ``days_ago`` for activities and touches). A custom field the model declares is a field of
+its table even before the store has its column: it reads as empty, and the rule's note says so.
 
 ``as_of``: today() and every age count from it, and history and activities after it are not
 seen; given explicitly, each deal's stage, amount, close date, forecast category and owner are
@@ -29,7 +30,8 @@ from typing import Any
 import pyarrow as pa
 
 from revops.engines.deals.facts import (
-    ACTIVITY_FIELDS, DERIVED, HISTORY_FIELDS, MICROS_PER_DAY, Availability, FactsRequest, availability, deal_facts,
+    ACTIVITY_FIELDS, DERIVED, HISTORY_FIELDS, MICROS_PER_DAY, Availability, FactsRequest, availability,
+    custom_field_notes, deal_facts, with_custom_fields,
 )
 from revops.engines.deals.gates import filled_column
 from revops.errors import DealError
@@ -132,6 +134,7 @@ def check_hygiene(con: Any, model: Any, request: HygieneRequest | None = None) -
         else:
             deal_rules.append((rule, expression, fields))
     required = tuple(dict.fromkeys(f for s in model.pipeline.stages for f in s.required_fields))
+    custom = custom_field_notes(con, model, "opportunities")
     wanted = frozenset(f for _, _, fields in deal_rules for f in fields if f in DERIVED)
     facts = deal_facts(con, model, FactsRequest(as_of, wanted, reconstruct=request.as_of is not None), available)
     if request.owners:
@@ -162,13 +165,15 @@ def check_hygiene(con: Any, model: Any, request: HygieneRequest | None = None) -
                              "stage": row["stage"], "amount": row["amount"]})
         unknown = sum(data[f"unknown:{i}"].to_pylist()) if f"unknown:{i}" in data.column_names else 0
         notes = [_unknown_note(unknown, [f for f in fields if f in UNKNOWABLE])] if unknown else []
+        notes += [custom[f] for f in fields if f in custom]
         notes += [f"{f} is empty on every deal: is it in your CRM export (or its mapping)?" for f in fields
-                  if f not in DERIVED and data.num_rows and data[f"value:{f}"].null_count == data.num_rows]
+                  if f not in DERIVED and f not in custom and data.num_rows
+                  and data[f"value:{f}"].null_count == data.num_rows]
         note = "; ".join(notes) or None
         statuses[rule.key] = RuleStatus(rule.key, rule.label or rule.key, rule.severity, rule.table, True,
                                         len(rows), unknown, note)
     for rule, expression, fields in other_rules:
-        found, statuses[rule.key] = _other_table(con, rule, expression, fields, as_of, request.owners)
+        found, statuses[rule.key] = _other_table(con, model, rule, expression, fields, as_of, request.owners)
         findings.extend(found)
     order = {r.key: i for i, r in enumerate(model.hygiene.rules)}
     rank = {s: i for i, s in enumerate(SEVERITIES)}
@@ -245,11 +250,11 @@ def _phrase(name: str, value: Any, row: dict[str, Any], as_of: datetime) -> str 
 
 
 # -- rules over other tables ----------------------------------------------------------------
-def _other_table(con: Any, rule: Any, expression: Expression, fields: list[str], as_of: datetime,
+def _other_table(con: Any, model: Any, rule: Any, expression: Expression, fields: list[str], as_of: datetime,
                  owners: tuple[str, ...]) -> tuple[list[dict[str, Any]], RuleStatus]:
     label = rule.label or rule.key
     spec = schema.table(rule.table)
-    t = con.table(rule.table)
+    t = with_custom_fields(con.table(rule.table), model, rule.table)
     if rule.table in EVENT_TABLES:
         t = t.mutate(days_ago=literal(as_of).delta(t.occurred_at, unit="microsecond") / MICROS_PER_DAY)
     lacking = [f for f in fields if f not in t.columns]
@@ -267,8 +272,10 @@ def _other_table(con: Any, rule: Any, expression: Expression, fields: list[str],
             picked[c] = t[c]
     picked.update({f"value:{f}": t[f] for f in fields})
     rows = t.filter(cond).select(**picked).to_pyarrow().to_pylist()
+    custom = custom_field_notes(con, model, rule.table)
+    note = "; ".join(custom[f] for f in fields if f in custom) or None
     found = [{"opportunity_id": r.get("opportunity_id"), "owner_id": r.get("owner_id"), "rule": rule.key,
               "severity": rule.severity,
               "detail": f"{rule.table} {r['record_id']}: " + describe(rule, fields, r, as_of),
               "stage": r.get("stage"), "amount": r.get("amount")} for r in rows]
-    return found, RuleStatus(rule.key, label, rule.severity, rule.table, True, len(found))
+    return found, RuleStatus(rule.key, label, rule.severity, rule.table, True, len(found), note=note)

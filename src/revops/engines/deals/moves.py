@@ -11,7 +11,8 @@ A move, in one transaction:
    required fields filled, its gate expressions true. If not, the move is refused (stage_gate,
    409) with what is missing and what fails, and **nothing changes**;
 3. the deal is updated (stage, the values given, ``updated_at``; its forecast category and
-   probability follow the stage unless the rep set their own), and a row is appended to
+   probability follow the stage unless the rep set their own; a custom field the model declares
+   gets its column, of its declared type, the first time a move sets it), and a row is appended to
    opportunity_history when a tracked field changed (stage, amount, close date, forecast
    category, owner), with ``changed_by`` and ``source``;
 4. stages jumped over on the way forward are named in the result (``skipped_stages``); the
@@ -31,6 +32,8 @@ from typing import Any
 
 from revops.engines.deals.gates import requirements, skipped_stages
 from revops.errors import DealError
+from revops.ingest.custom_fields import ensure_columns, stored_types
+from revops.model.fields import custom_field_types
 from revops.store import schema
 from revops.store.store import quote, utcnow
 
@@ -86,6 +89,9 @@ class MoveResult:
     owner_after: str | None = None
     open_before: bool = False
     open_after: bool = False
+    notes: tuple[str, ...] = ()
+    """What the user should know beyond the answer (stored values of a declared custom field
+    quarantined when its column took the declared type); not part of the JSON answer."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"opportunity_id": self.opportunity_id, "stage": self.stage, "from_stage": self.from_stage,
@@ -114,7 +120,8 @@ def apply_move(con: Any, model: Any, move: StageMove, now: datetime) -> MoveResu
     from revops.engines.deals.field_values import typed_values
 
     target = _target_stage(model, move.stage)
-    before = _deal(con, move.opportunity_id)
+    declared = custom_field_types(model, "opportunities")
+    before = _deal(con, move.opportunity_id, declared)
     values = typed_values(con, model, move.values)
     after = {**before, **values, "stage": target.key}
     source = _stage_or_none(model, before.get("stage"))
@@ -133,7 +140,12 @@ def apply_move(con: Any, model: Any, move: StageMove, now: datetime) -> MoveResu
     changed = [k for k in after if k != "updated_at" and _differs(before.get(k), after[k])]
     changed.sort(key=lambda k: (k != "stage", k not in TRACKED))
     history_id = None
+    notes: list[str] = []
     if changed:
+        # a declared custom field set for the first time gets its column now, of its declared type
+        columns = ensure_columns(con, "opportunities", {k: declared[k] for k in changed if k in declared},
+                                 source=move.source, now=now)
+        notes = [c.note for c in columns if c.note]
         _update(con, move.opportunity_id, before.get("stage"), {k: after[k] for k in changed}, now)
         tracked = [k for k in changed if k in TRACKED]
         if tracked:
@@ -147,7 +159,8 @@ def apply_move(con: Any, model: Any, move: StageMove, now: datetime) -> MoveResu
                  ",".join(tracked), move.changed_by, move.source])
     return MoveResult(move.opportunity_id, target.key, before.get("stage"), skipped, tuple(changed), history_id,
                       now, owner_before=before.get("owner_id"), owner_after=after.get("owner_id"),
-                      open_before=source is not None and source.is_open, open_after=target.is_open)
+                      open_before=source is not None and source.is_open, open_after=target.is_open,
+                      notes=tuple(notes))
 
 
 # -- parts ------------------------------------------------------------------------------------
@@ -170,14 +183,23 @@ def _stage_or_none(model: Any, key: str | None) -> Any:
     return next((s for s in model.pipeline.stages if s.key == key), None)
 
 
-def _deal(con: Any, opportunity_id: str) -> dict[str, Any]:
-    cur = con.execute("SELECT * FROM opportunities WHERE opportunity_id = ? LIMIT 1", [opportunity_id])
+def _deal(con: Any, opportunity_id: str, declared: dict[str, str]) -> dict[str, Any]:
+    """The deal's columns; the ``declared`` custom fields (name -> type) as their declared type,
+    empty when the store has no column for one yet."""
+    stored = stored_types(con, "opportunities")
+    recast = {n: t for n, t in declared.items() if n in stored and stored[n] != t}
+    replace = (" REPLACE (" + ", ".join(f"TRY_CAST({quote(n)} AS {schema.SQL_TYPES[t]}) AS {quote(n)}"
+                                        for n, t in recast.items()) + ")") if recast else ""
+    cur = con.execute(f"SELECT *{replace} FROM opportunities WHERE opportunity_id = ? LIMIT 1", [opportunity_id])
     names = [d[0] for d in cur.description]
     rows = cur.fetchall()
     if not rows:
         raise MoveRefused("unknown_opportunity", f"no opportunity {opportunity_id!r} in the store; check the id "
                           "(revops ingest opportunities loads deals)", status=404)
-    return dict(zip(names, rows[0]))
+    deal = dict(zip(names, rows[0]))
+    for name in declared:
+        deal.setdefault(name, None)
+    return deal
 
 
 def _follows(current: Any, source: Any, target: Any, name: str) -> bool:

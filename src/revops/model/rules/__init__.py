@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from revops.model.issues import RuleIssue
 from revops.model.rules.common import check_expression
 from revops.model.rules.definitions import (
-    company_business_hours, company_timezone, forecast_categories, lifecycle_criteria,
+    company_business_hours, company_timezone, custom_fields, forecast_categories, lifecycle_criteria,
     lifecycle_stages, mql_matches_threshold, pipeline_closed_stages, pipeline_gates,
     pipeline_probabilities_increase, pipeline_required_fields, pipeline_stage_keys, sla_events,
     vocabulary_spellings,
@@ -28,7 +28,7 @@ __all__ = ["RULES", "Rule", "check_expression", "run_rules"]
 Rule = Callable[[RevenueModel], Iterable[RuleIssue]]
 
 RULES: tuple[Rule, ...] = (
-    company_timezone, company_business_hours,
+    company_timezone, company_business_hours, custom_fields,
     lifecycle_stages, lifecycle_criteria, mql_matches_threshold,
     pipeline_stage_keys, pipeline_closed_stages, pipeline_probabilities_increase,
     pipeline_required_fields, pipeline_gates, forecast_categories, vocabulary_spellings,

@@ -33,16 +33,27 @@ def check_expression(model: RevenueModel, text: str, table: str, path: Path, *,
     found = []
     for issue in expression.check(fields, expect_boolean=expect_boolean):
         severity = "warning" if str(getattr(issue, "severity", "error")).lower().endswith("warning") else "error"
-        found.append(RuleIssue(path, f"in {text!r}: {issue.message}", severity))
+        extra = declare_hint(issue.message, table) if issue.message.startswith("unknown field") else ""
+        found.append(RuleIssue(path, f"in {text!r}: {issue.message}{extra}", severity))
     if not found:
         found.extend(_vocabulary_values(model, expression, table, path))
     return found
 
 
+def declare_hint(message: str, table: str) -> str:
+    """After a message about an unknown field (not a time word such as now): where a field of
+    one's own goes."""
+    if message.endswith("()?"):
+        return ""
+    where = f"declare it under custom_fields.{table}"
+    return f" Or, if it is a field of your CRM, {where}." if message.endswith("?") else \
+        f"; if it is a field of your CRM, {where}"
+
+
 def _expression_fields(model: RevenueModel, table: str) -> dict[str, str]:
     if table == "leads":
-        return model_fields.lead_fields({g.key: g for g in model.scoring.groups})
-    return model_fields.table_fields(table)
+        return model_fields.lead_fields({g.key: g for g in model.scoring.groups}, model)
+    return model_fields.table_fields(table, model)
 
 
 def _vocabulary_values(model: RevenueModel, expression: Any, table: str, path: Path) -> Iterator[RuleIssue]:

@@ -7,8 +7,9 @@ import re
 from collections.abc import Iterator
 
 from revops.model.events import resolve_event
+from revops.model.fields import DERIVED_FIELDS, custom_field_types
 from revops.model.issues import RuleIssue
-from revops.model.rules.common import check_expression, duplicates, hint
+from revops.model.rules.common import check_expression, declare_hint, duplicates, hint
 from revops.model.schema import RevenueModel
 from revops.model.sections.forecast import FORECAST_KEYS
 from revops.model.sections.lifecycle import LIFECYCLE_KEYS
@@ -37,6 +38,35 @@ def company_business_hours(model: RevenueModel) -> Iterator[RuleIssue]:
         if day in seen:
             yield RuleIssue(("company", "holidays", i), f"holiday {day} is listed twice", "warning")
         seen.add(day)
+
+
+# -- custom fields ---------------------------------------------------------------------------
+def custom_fields(model: RevenueModel) -> Iterator[RuleIssue]:
+    """Declared per canonical table, each name new to its table: not a canonical field, not a
+    field the engines derive (nor a lead's ``<group>_score``), not declared twice."""
+    from revops.store.schema import TABLES
+
+    for table, declared in model.custom_fields.items():
+        base = ("custom_fields", table)
+        if table not in TABLES:
+            yield RuleIssue(base, f"unknown table {table!r}; custom fields are declared under a canonical "
+                            f"table: {', '.join(TABLES)}" + hint(table, TABLES))
+            continue
+        yield from duplicates(declared, "name", base, f"custom field of {table}")
+        canonical = {f.name: f for f in TABLES[table].fields}
+        derived = dict(DERIVED_FIELDS.get(table, {}))
+        if table == "leads":
+            derived.update({f"{g.key}_score": ("number", f"points of the scoring group {g.key!r}")
+                            for g in model.scoring.groups})
+        for i, f in enumerate(declared):
+            path = (*base, i, "name")
+            if f.name in canonical:
+                yield RuleIssue(path, f"{f.name!r} is already a canonical field of {table} "
+                                f"({canonical[f.name].type}); use it as it is, or give your field another name")
+            elif f.name in derived:
+                what = derived[f.name][1].rstrip(".")
+                yield RuleIssue(path, f"{f.name!r} is a field revops derives for {table} ({what[:1].lower()}"
+                                f"{what[1:]}); give your field another name")
 
 
 # -- lifecycle -------------------------------------------------------------------------------
@@ -126,12 +156,13 @@ def pipeline_probabilities_increase(model: RevenueModel) -> Iterator[RuleIssue]:
 def pipeline_required_fields(model: RevenueModel) -> Iterator[RuleIssue]:
     from revops.store.schema import table
 
-    names = table("opportunities").field_names
+    names = [*table("opportunities").field_names, *custom_field_types(model, "opportunities")]
     for i, s in enumerate(model.pipeline.stages):
         for j, name in enumerate(s.required_fields):
             if name not in names:
+                message = f"required field {name!r} is not an opportunity field" + hint(name, names)
                 yield RuleIssue(("pipeline", "stages", i, "required_fields", j),
-                                f"required field {name!r} is not an opportunity field" + hint(name, names))
+                                message + declare_hint(message, "opportunities"))
 
 
 GATE_OUTCOMES = ("missing_required_fields", "failed_gates")

@@ -140,7 +140,7 @@ def routing_graph(model: RevenueModel) -> Iterator[RuleIssue]:
 
 
 def routing_expressions(model: RevenueModel) -> Iterator[RuleIssue]:
-    lead = model_fields.lead_fields({g.key: g for g in model.scoring.groups})
+    lead = model_fields.lead_fields({g.key: g for g in model.scoring.groups}, model)
     for i, n in enumerate(model.routing.nodes):
         path = ("routing", "nodes", i)
         if n.type == "condition":
@@ -271,7 +271,7 @@ def custom_metrics(model: RevenueModel) -> Iterator[RuleIssue]:
         if m.table not in TABLES:
             yield RuleIssue((*path, "table"), f"unknown table {m.table!r}" + hint(m.table, TABLES))
             continue
-        fields = model_fields.table_fields(m.table)
+        fields = model_fields.table_fields(m.table, model)
         if m.type in ("sum", "average"):
             if m.field is None:
                 yield RuleIssue(path, f"{m.type} metric {m.name!r} needs a field")
