@@ -31,6 +31,8 @@ from revops.demo.company import CUSTOMER_SOURCES, Company, simulate_company
 from revops.demo.customers import subscriptions_table, truth_churn_table, usage_arrays, usage_table
 from revops.demo.deals import FIELDS
 from revops.demo.forecast_calls import forecast_calls_table
+from revops.demo.health_signals import (CustomerLives, champion_columns, invoices_table, nps_responses_table,
+                                        support_tickets_table)
 from revops.demo.leads import leads_table, truth_leads_table
 from revops.demo.marketing import (CHANNEL_NAMES, campaign_costs, campaigns_table, simulate_touches,
                                    spend_table, touches_table)
@@ -219,12 +221,18 @@ def _tables(c: Company, step: Progress) -> Iterator[tuple[str, pa.Table]]:
     accounts, acc_truth, dup_account = accounts_tables(acc_rng, cal, c.comps, c.accounts)
     yield "accounts", accounts
     contacts, con_truth = contacts_tables(acc_rng, cal, c.comps, c.contacts, dup_account)
-    yield "contacts", contacts
+    lives = CustomerLives.from_book(c.book, cal, c.deals.contact)
+    health_rng = rng_for(seed, "health_signals")
+    role, left_at = champion_columns(health_rng, cal, lives, len(c.contacts.company), contacts.num_rows)
+    yield "contacts", contacts.append_column("role", role).append_column("left_at", left_at)
     yield "truth_duplicates", acc_truth
     yield "truth_duplicates", con_truth
     step("accounts and contacts")
     yield "subscriptions", subscriptions_table(cal, c.book)
     yield "truth_churn", truth_churn_table(cal, c.book)
+    yield "support_tickets", support_tickets_table(health_rng, cal, lives)
+    yield "nps_responses", nps_responses_table(health_rng, cal, lives)
+    yield "invoices", invoices_table(health_rng, cal, c.book, lives)
     step("subscriptions")
     usage = usage_arrays(c.book)
     n = len(usage["account"])

@@ -51,7 +51,8 @@ class CustomerBook:
         "account", "type", "product", "segment", "owner", "created", "end", "won", "last_stage",
         "amount", "lost_reason", "source")})
     churn: dict[str, list] = field(default_factory=lambda: {k: [] for k in (
-        "account", "churned", "churned_on", "driver", "former")})
+        "account", "churned", "churned_on", "driver", "former", "latent", "onset", "start", "segment",
+        "opp")})
     usage: list[tuple[np.ndarray, ...]] = field(default_factory=list)
 
     def add_deal(self, **kw) -> int:
@@ -182,6 +183,12 @@ def simulate_customers(rng: np.random.Generator, cal: SimCalendar, wins: Custome
         # churned: what ended it; not churned: the latent driver (at risk today if not none)
         book.churn["driver"].append(cause if not np.isnan(churned_on) else driver)
         book.churn["former"].append(former)
+        # what the health signals (demo/health_signals.py) are drawn from
+        book.churn["latent"].append(driver)
+        book.churn["onset"].append(onset)
+        book.churn["start"].append(start)
+        book.churn["segment"].append(seg)
+        book.churn["opp"].append(int(wins.opp[i]))
         _usage(rng, cal, book, first_row, seg, start, onset, driver, expansions, mondays0)
     return book
 

@@ -138,6 +138,15 @@ def _v5_forecast(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
 
 
+def _v6_customer_health(con: duckdb.DuckDBPyConnection) -> None:
+    """What customer health reads beyond usage: support tickets, NPS answers, invoices, and
+    the contact's role (champion) and the day they left."""
+    for t in (schema.SUPPORT_TICKETS, schema.NPS_RESPONSES, schema.INVOICES):
+        con.execute(create_table_sql(t.name, t.fields, t.key))
+    for name in ("role", "left_at"):
+        con.execute(f'ALTER TABLE contacts ADD COLUMN IF NOT EXISTS {_column_sql(schema.CONTACTS.field(name))}')
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical GTM tables, ingest runs, quarantine, custom fields, model versions",
               _v1_canonical),
@@ -146,4 +155,6 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "decisions, lifecycle events, idempotency keys", _v3_lead_engine),
     Migration(4, "score history: each scoring's scores of the leads whose score changed", _v4_score_history),
     Migration(5, "forecast: calls by rep and manager (versioned), weekly forecast snapshots", _v5_forecast),
+    Migration(6, "customer health: support tickets, NPS responses, invoices; contacts' role and left_at",
+              _v6_customer_health),
 )

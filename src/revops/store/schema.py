@@ -107,6 +107,8 @@ CONTACTS = Table(
         F("company"),
         F("country"),
         F("source"),
+        F("role", description="The contact's part at a customer: champion, economic_buyer, admin, user."),
+        F("left_at", "date", description="The day the contact left the account (left the company or the role)."),
         F("created_at", "timestamp"),
         F("updated_at", "timestamp"),
     ),
@@ -367,11 +369,54 @@ PRODUCTS = Table(
     "The price book: list prices value open deals that have no amount.",
 )
 
+SUPPORT_TICKETS = Table(
+    "support_tickets", "ticket_id",
+    (
+        F("ticket_id", required=True),
+        F("account_id"),
+        F("contact_id"),
+        F("opened_at", "timestamp", required=True),
+        F("closed_at", "timestamp", description="Empty while the ticket is open."),
+        F("priority", description="low, normal, high, urgent"),
+        F("escalated_at", "timestamp", description="When the ticket was escalated; empty if never."),
+        F("subject"),
+    ),
+    "Support tickets customers raise: open while closed_at is empty or after the day asked about.",
+)
+
+NPS_RESPONSES = Table(
+    "nps_responses", "response_id",
+    (
+        F("response_id", required=True),
+        F("account_id"),
+        F("contact_id"),
+        F("responded_at", "timestamp", required=True),
+        F("score", "integer", description="How likely to recommend us, 0-10."),
+        F("comment"),
+    ),
+    "Net Promoter Score survey answers.",
+)
+
+INVOICES = Table(
+    "invoices", "invoice_id",
+    (
+        F("invoice_id", required=True),
+        F("account_id"),
+        F("subscription_id"),
+        F("issued_on", "date", required=True),
+        F("due_on", "date"),
+        F("amount", "number"),
+        F("paid_on", "date", description="Empty while unpaid; overdue when due_on has passed unpaid."),
+    ),
+    "Invoices billed to customers, and when each was paid.",
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         ACCOUNTS, CONTACTS, LEADS, OPPORTUNITIES, OPPORTUNITY_HISTORY, ACTIVITIES, CAMPAIGNS,
         TOUCHES, USERS, TEAMS, TERRITORIES, SUBSCRIPTIONS, USAGE, SPEND, PRODUCTS,
+        SUPPORT_TICKETS, NPS_RESPONSES, INVOICES,
     )
 }
 
