@@ -133,12 +133,15 @@ def run() -> list[BenchResult]:
     read_s = min(pandas_metrics.READ_SECONDS)
     empty = {name: m.empty_value for name, m in builtin().items()}
     checked: dict[str, tuple[int, int, str]] = {}
-    for f in fams:
-        checked.update(compare(ours[f.name], theirs[f.name][theirs[f.name].metric.isin(f.metrics)], f.dims, empty))
+    for f in fams:  # a metric may be checked in several families (cac by segment, by channel)
+        found = compare(ours[f.name], theirs[f.name][theirs[f.name].metric.isin(f.metrics)], f.dims, empty)
+        checked.update({f"{name} ({f.name})": c for name, c in found.items()})
     disagree = {name: c for name, c in checked.items() if c[1]}
+    metrics_checked = {name.split(" (")[0] for name in checked}
     rows = sum(len(frame) for frame in ours.values())
     ratio = t_pandas / t_revops
-    notes = [f"{len(checked)} metrics compared value by value with the pandas baseline "
+    notes = [f"{len(metrics_checked)} metrics ({len(checked)} metric x family pairs) compared value by value "
+             f"with the pandas baseline "
              f"({sum(c[0] for c in checked.values()):,} values, relative tolerance {RTOL:g}): "
              + ("all agree" if not disagree else f"{len(disagree)} disagree")]
     notes += [f"disagrees: {name}: {bad} of {n} values differ, e.g. {example}"
@@ -156,7 +159,7 @@ def run() -> list[BenchResult]:
     return [BenchResult(
         name="metrics: built-in suite by quarter x 3 dims, large demo",
         target=f"< {LIMIT_S:.0f} s and >= {MIN_SPEEDUP:.0f}x faster than pandas",
-        measured=f"{t_revops:.1f} s for {len(checked) + len(others)} metrics ({rows:,} rows)",
+        measured=f"{t_revops:.1f} s for {len(metrics_checked) + len(others)} metrics ({rows:,} rows)",
         baseline=f"{t_pandas:.1f} s pandas, reads included (ratio: pandas / revops)",
         ratio=ratio,
         passed=t_revops < LIMIT_S and ratio >= MIN_SPEEDUP and not disagree and not others,

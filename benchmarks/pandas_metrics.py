@@ -41,7 +41,11 @@ Dimensions, per family of metrics (what each family's rows can be broken down by
 - spend: ``department``, ``category``, ``channel``;
 - SLA clocks: ``sla`` (the SLA's key), and ``segment`` and ``region`` of the record's owner;
 - formulas mixing spend with customers or revenue (cac, cac_payback_months, ltv_to_cac,
-  magic_number): no dimension is common to spend and deals / subscriptions, so by quarter only.
+  magic_number): by quarter; and cac also by ``segment`` and by ``channel`` as its definition
+  attributes them: a new customer's segment is its account's, its channel its first won deal's
+  source (else its lead's); sales spend is split per quota-carrying rep (role ae or a quota, a
+  segment set) active in the spend's month; spend without the dimension is shared across the
+  quarter's rows by new customers.
 """
 
 from __future__ import annotations
@@ -85,6 +89,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("quota", ("team", "segment", "region"), QUOTA_METRICS),
     Family("spend", ("department", "category", "channel"), ("sm_spend",)),
     Family("spend with customers or revenue", (), BLENDED_METRICS),
+    Family("cac by segment", ("segment",), ("cac",)),
+    Family("cac by channel", ("channel",), ("cac",)),
     Family("routing", ("team", "segment", "region"), ROUTING_METRICS),
     Family("sla", ("sla", "segment", "region"), SLA_METRICS),
 )
@@ -529,6 +535,8 @@ def compute(t: dict[str, pd.DataFrame], model: Any, today: date) -> dict[str, pd
             v = routing_metrics(t, model, d)
         elif fam.name == "sla":
             v = sla_metrics(t, model, today, d)
+        elif fam.name.startswith("cac by"):
+            v = {"cac": attributed_cac(t, model, d[0])}
         else:
             v = blended_metrics(t, model, today, fm)
         values[fam.name] = v
@@ -547,9 +555,8 @@ def blended_metrics(t: dict[str, pd.DataFrame], model: Any, today: date, fm: int
     f = outer({"sm_spend": spend, "new_customers": customers}, keys)
     f["value"] = ratio_pos(f.sm_spend.where(f.sm_spend > 0), f.new_customers)
     out["cac"] = f[[*keys, "value"]]
-    f = rev["new_mrr"].rename(columns={"value": "new_mrr"}).merge(
-        previous(spend, fm).rename(columns={"value": "prior_spend"}), on=keys, how="left")
-    f["value"] = ratio_pos(f.prior_spend.where(f.prior_spend > 0), f.new_mrr * margin)
+    f = outer({"cac": out["cac"], "new_customers": customers, "new_mrr": rev["new_mrr"]}, keys)
+    f["value"] = ratio_pos(f.cac, ratio_pos(f.new_mrr, f.new_customers) * margin)
     out["cac_payback_months"] = f[[*keys, "value"]]
     f = outer({"ltv": rev["ltv"], "cac": out["cac"]}, keys)
     f["value"] = ratio_pos(f.ltv, f.cac)
@@ -560,6 +567,52 @@ def blended_metrics(t: dict[str, pd.DataFrame], model: Any, today: date, fm: int
     f["value"] = ratio_pos(f.arr - f.prior_arr, f.prior_spend)
     out["magic_number"] = f[[*keys, "value"]]
     return out
+
+
+def attributed_cac(t: dict[str, pd.DataFrame], model: Any, dim: str) -> pd.DataFrame:
+    """cac by ``segment`` or ``channel`` (see the module's notes)."""
+    fm = model.company.fiscal_year_start_month
+    s = t["spend"]
+    s = s[s.department.str.lower().isin(["sales", "marketing"]).fillna(False).astype(bool)].copy()
+    if dim == "segment":
+        u = t["users"]
+        reps = u[((u.role.str.lower() == "ae").fillna(False) | (u.quota > 0).fillna(False)) & u.segment.notna()]
+        rows = []
+        for _, r in s.iterrows():
+            if str(r.department).lower() == "sales":
+                p0 = pd.Timestamp(r.period_start)
+                p1 = pd.Timestamp(r.period_end) if pd.notna(r.period_end) else p0
+                on = reps[(reps.start_date.isna() | (pd.to_datetime(reps.start_date) <= p1))
+                          & (reps.end_date.isna() | (pd.to_datetime(reps.end_date) >= p0))]
+                if len(on):
+                    for seg, n in on.segment.value_counts().items():
+                        rows.append({"period_start": r.period_start, "dim": seg, "amount": r.amount * n / len(on)})
+                    continue
+            rows.append({"period_start": r.period_start, "dim": None, "amount": r.amount})
+        s = pd.DataFrame(rows, columns=["period_start", "dim", "amount"])
+    else:
+        s = s.assign(dim=s.channel)
+    s = s.assign(period=quarter_of(s.period_start, fm))
+    o = deals_by(t, model, ())
+    w = o[o.is_won & o.account_id.notna() & o.close_date.notna()]
+    w = w.sort_values(["account_id", "close_date", "opportunity_id"]).drop_duplicates("account_id")
+    if dim == "segment":
+        w = w.assign(dim=w.account_id.map(t["accounts"].drop_duplicates("account_id").set_index("account_id").segment))
+    else:
+        lead_source = w.lead_id.map(t["leads"].drop_duplicates("lead_id").set_index("lead_id").source)
+        w = w.assign(dim=w.source.fillna(lead_source))
+    rows = []
+    for period in sorted(set(s.period) | set(w.period)):
+        sp, cu = s[s.period == period], w[w.period == period]
+        pool = sp[sp.dim.isna()].amount.sum()
+        total = len(cu)
+        values = set(sp.dim.dropna()) | set(cu.dim.dropna())
+        for v in sorted(values) + ([None] if sp.dim.isna().any() or cu.dim.isna().any() else []):
+            n = int(cu.dim.isna().sum()) if v is None else int((cu.dim == v).sum())
+            direct = 0.0 if v is None else sp[sp.dim == v].amount.sum()
+            loaded = direct + (pool * n / total if total else 0.0)
+            rows.append({"period": period, dim: v, "value": loaded / n if n and loaded > 0 else np.nan})
+    return pd.DataFrame(rows, columns=["period", dim, "value"])
 
 
 READ_SECONDS: list[float] = []

@@ -253,20 +253,22 @@ def test_cac_is_spend_per_new_customer_and_null_without_one(company):
 
 
 # -- metrics over the revenue engine -------------------------------------------------------------
-def test_cac_payback_reads_the_spend_of_the_quarter_before(company):
+def test_cac_payback_is_cac_over_the_new_customers_gross_margin_mrr(company):
     q = periods(company, "cac_payback_months")
-    # Q1: Q4's 90k over Q1's new MRR (2k + 3k) x 0.8 gross margin; Q4 has no spend before it;
-    # Q2 has no new MRR
-    assert q["2026-Q1"] == pytest.approx(90_000 / (5_000 * 0.8))
-    assert q["2025-Q4"] is None and q["2026-Q2"] is None
+    # Q1: CAC 120k / 2 = 60k; new-customer ARPA (2k + 3k) / 2 = 2.5k x 0.8 gross margin = 2k
+    assert q["2026-Q1"] == pytest.approx(60_000 / 2_000)
+    # Q4 2025: CAC 90k / 1; ARPA 1k (a5) x 0.8
+    assert q["2025-Q4"] == pytest.approx(90_000 / 800)
+    assert q["2026-Q2"] is None  # no new customer
 
 
-def test_cac_payback_without_period_is_the_last_three_months_against_the_three_before(company):
-    # March to May: 3k new MRR; December to February: 30k + 60k + 40k + 80k spend
-    assert value(company, "cac_payback_months", today=TODAY) == pytest.approx(210_000 / (3_000 * 0.8))
+def test_cac_payback_without_period_is_the_trailing_three_months(company):
+    # March to May: 30k S&M spend (April; March is customer success), 1 new customer (a2) with
+    # 3k new MRR: CAC 30k, ARPA 3k x 0.8
+    assert value(company, "cac_payback_months", today=TODAY) == pytest.approx(30_000 / (3_000 * 0.8))
     model = load_model(None)
     model.targets.gross_margin = 0.5
-    assert value(company, "cac_payback_months", today=TODAY, model=model) == pytest.approx(210_000 / 1_500)
+    assert value(company, "cac_payback_months", today=TODAY, model=model) == pytest.approx(30_000 / 1_500)
 
 
 def test_magic_number_is_new_arr_over_the_previous_periods_spend(company):
@@ -337,7 +339,7 @@ def test_definitions_quote_the_models_targets(company):
     assert coverage["inputs"] == ["open_pipeline", "quota", "won_amount"]
     payback = explain(company.ibis, model, "cac_payback_months")
     assert "Over 24 months is flagged" in payback["definition"]
-    assert payback["inputs"] == ["new_mrr", "sm_spend (period before)"]
+    assert payback["inputs"] == ["cac", "new_customers", "new_mrr"]
 
 
 @pytest.mark.parametrize("dialect", ["duckdb", "postgres", "pyspark"])
@@ -358,3 +360,73 @@ def test_the_quota_query_compiles_for_every_backend(company, dialect):
     sql = ibis.to_sql(get(model, "quota").expression(ctx, make_query(by="segment", period="quarter")),
                       dialect=dialect)
     assert "users" in sql and "UNION" in sql.upper()
+
+
+# -- unit economics by segment and channel ----------------------------------------------------------
+# Q1 2026. Reps: u1 smb, u2 and u3 enterprise (all active). Spend: sales salaries 90k (January;
+# split per rep: smb 30k, enterprise 60k), marketing paid_search programme 20k and marketing
+# salaries 10k (February). Customers: a1 (smb, deal source paid_search), a2 (smb, outbound),
+# a3 (enterprise, no deal source; its lead came from paid_search). MRR: a1 1k, a2 2k, a3 10k.
+UE_TEAM = [user(u, "ae", "t", 100_000.0, segment=seg, start_date=D(2025, 1, 1))
+           for u, seg in (("u1", "smb"), ("u2", "enterprise"), ("u3", "enterprise"))]
+UE_SPEND = [
+    spend("x1", D(2026, 1, 1), "sales", 90_000.0, category="salaries"),
+    spend("x2", D(2026, 2, 1), "marketing", 20_000.0, channel="paid_search"),
+    spend("x3", D(2026, 2, 1), "marketing", 10_000.0, category="salaries"),
+]
+UE_DEALS = [
+    {**deal("d1", "u1", "a1", "closed_won", 12_000.0, D(2026, 2, 10)), "source": "paid_search"},
+    {**deal("d2", "u1", "a2", "closed_won", 24_000.0, D(2026, 2, 20)), "source": "outbound"},
+    {**deal("d3", "u2", "a3", "closed_won", 120_000.0, D(2026, 3, 5)), "lead_id": "l1"},
+]
+Q1 = {"period": "quarter", "start": "2026-01-01", "end": "2026-03-31", "today": TODAY}
+
+
+@pytest.fixture
+def acquisitions(gtm):
+    return gtm(users=UE_TEAM, spend=UE_SPEND, opportunities=UE_DEALS,
+               leads=[{"lead_id": "l1", "source": "paid_search"}],
+               accounts=[{"account_id": "a1", "segment": "smb", "owner_id": "u1"},
+                         {"account_id": "a2", "segment": "smb", "owner_id": "u1"},
+                         {"account_id": "a3", "segment": "enterprise", "owner_id": "u1"}],
+               subscriptions=[sub("s1", "a1", D(2026, 2, 15), None, 1_000.0),
+                              sub("s2", "a2", D(2026, 3, 1), None, 2_000.0),
+                              sub("s3", "a3", D(2026, 3, 10), None, 10_000.0)])
+
+
+def test_sales_spend_is_split_across_the_segments_of_the_reps_active(acquisitions):
+    rows = metric_values(acquisitions, "sm_spend", by="segment", **Q1)
+    assert by(rows, "segment") == {"smb": 30_000, "enterprise": 60_000, None: 30_000}
+
+
+def test_cac_by_segment_shares_the_unattributed_spend_by_new_customers(acquisitions):
+    assert value(acquisitions, "cac", start="2026-01-01", end="2026-03-31", today=TODAY) == 40_000
+    rows = by(metric_values(acquisitions, "cac", by="segment", **Q1), "segment")
+    # marketing's 30k has no segment: 2/3 to smb (2 of 3 new customers), 1/3 to enterprise
+    assert rows["smb"] == pytest.approx((30_000 + 20_000) / 2)
+    assert rows["enterprise"] == pytest.approx((60_000 + 10_000) / 1)
+    assert rows[None] is None  # the pool's own row: no customer without a segment
+
+
+def test_cac_by_channel_is_programme_spend_plus_a_share_of_the_rest(acquisitions):
+    assert by(metric_values(acquisitions, "sm_spend", by="channel", **Q1), "channel") == {
+        "paid_search": 20_000, None: 100_000}  # salaries: reported, not dropped
+    rows = by(metric_values(acquisitions, "cac", by="channel", **Q1), "channel")
+    # paid_search: a1 (deal source) and a3 (its lead's source); the 100k pool by 2:1
+    assert rows["paid_search"] == pytest.approx((20_000 + 100_000 * 2 / 3) / 2)
+    assert rows["outbound"] == pytest.approx(100_000 / 3)
+
+
+def test_payback_and_ltv_to_cac_by_segment_use_the_accounts_segment(acquisitions):
+    rows = by(metric_values(acquisitions, "cac_payback_months", by="segment", **Q1), "segment")
+    assert rows["smb"] == pytest.approx(25_000 / (3_000 / 2 * 0.8))
+    assert rows["enterprise"] == pytest.approx(70_000 / (10_000 * 0.8))
+    ltv = by(metric_values(acquisitions, "ltv", by="account_segment", **Q1), "account_segment")
+    ratio_ = by(metric_values(acquisitions, "ltv_to_cac", by="segment", **Q1), "segment")
+    assert ltv["smb"] is None and ratio_["smb"] is None  # nobody churned: no lifetime to value
+
+
+def test_unattributed_spend_of_a_period_without_new_customers_stays_unshared(gtm):
+    store = gtm(users=UE_TEAM, spend=UE_SPEND)
+    rows = metric_values(store, "cac", by="channel", **Q1)
+    assert {r["channel"]: r["value"] for r in rows} == {"paid_search": None, None: None}

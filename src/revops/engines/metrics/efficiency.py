@@ -285,15 +285,63 @@ class QuotaMetric(Metric):
 
 # -- new customers --------------------------------------------------------------------------
 def first_wins(ctx: MetricContext) -> ir.Table:
-    """The first won deal (any type) of every account, as of the context's date."""
+    """The first won deal (any type) of every account, as of the context's date, with
+    ``channel``: the deal's source, else the source of the lead it came from (lead_id)."""
     t = deals_valued(ctx)
     won = t.filter(t.is_won & t.account_id.notnull() & t.close_date.notnull())
     rank = ibis.row_number().over(group_by=won.account_id, order_by=[won.close_date, won.opportunity_id])
     won = won.mutate(__rank=rank)
-    return won.filter(won["__rank"] == 0).drop("__rank")
+    won = won.filter(won["__rank"] == 0).drop("__rank")
+    if "channel" in won.columns:
+        return won
+    leads = ctx.table("leads")
+    leads = leads.select(__lid=leads.lead_id.cast("string"), __lead_source=leads.source.cast("string"))
+    won = won.left_join(leads, won.lead_id.cast("string") == leads["__lid"])
+    return won.mutate(channel=won.source.cast("string").fill_null(won["__lead_source"])).drop(
+        "__lid", "__lead_source")
 
 
-FIRST_WINS = Fact("first_wins", "Each account's first won opportunity", first_wins, (OWNER, ACCOUNT))
+FIRST_WINS = Fact("first_wins", "Each account's first won opportunity, with its channel", first_wins,
+                  (OWNER, ACCOUNT))
+
+
+# -- unit economics by segment and channel -----------------------------------------------------
+SPEND_METRICS = ("sm_spend",)
+CUSTOMER_DIMENSIONS = {"segment": "account_segment"}
+"""For unit economics, a customer's segment is its account's (accounts.segment), not its
+rep's: the customer-side components (new customers, new MRR, LTV) are asked by
+``account_segment`` and answer as ``segment``. Spend has its own ``segment`` (facts.spend)."""
+
+
+def component_query(metric: Metric, q: MetricQuery, customer_dimensions: bool) -> tuple[MetricQuery, dict[str, str]]:
+    """The query a component is asked and how to rename its dimension columns back (a
+    component that is itself a formula maps its own components)."""
+    if not customer_dimensions or metric.name in SPEND_METRICS or isinstance(metric, EfficiencyMetric):
+        return q, {}
+    asked = {d: CUSTOMER_DIMENSIONS.get(d, d) for d in q.by}
+    back = {v: k for k, v in asked.items() if v != k}
+    return (replace(q, by=tuple(asked.values())), back) if back else (q, {})
+
+
+def attributed_cac(f: pd.DataFrame) -> pd.Series:
+    """cac per row of components ``sm_spend`` and ``new_customers`` joined on [period] and
+    dimensions. Without dimensions: spend / new customers. With: spend of rows with a value
+    for every dimension is that value's own (direct); spend of rows missing one (the
+    unattributed pool, e.g. salaries and tools by channel) is shared across the rows of its
+    period in proportion to their new customers; each row's (direct + share) / its new
+    customers. A row's spend with no new customers has no CAC; the pool of a period without
+    new customers is not shared."""
+    dims = [c for c in f.columns if c not in ("period", "sm_spend", "new_customers")]
+    spend = f.sm_spend.fillna(0.0)
+    if not dims:
+        return per(f.sm_spend.where(f.sm_spend > 0), f.new_customers)
+    pooled = f[dims].isna().any(axis=1)
+    customers = f.new_customers.fillna(0.0)
+    group = [f["period"].astype(str)] if "period" in f.columns else [pd.Series(0, index=f.index)]
+    pool = spend.where(pooled, 0.0).groupby(group).transform("sum")
+    total = customers.groupby(group).transform("sum")
+    loaded = spend.where(~pooled, 0.0) + pool * per(customers, total).fillna(0.0)
+    return per(loaded.where(loaded > 0), customers)
 
 
 # -- formulas over other metrics -------------------------------------------------------------
@@ -316,6 +364,9 @@ class EfficiencyMetric(DerivedMetric):
     trailing_months: int = 3
     formula: Callable[[pd.DataFrame, Any], pd.Series] | None = None
     describe: Callable[[Any], str] | None = None
+    customer_dimensions: bool = False
+    """Unit economics: ask customer-side components by the customer's dimensions
+    (``CUSTOMER_DIMENSIONS``)."""
 
     def inputs(self) -> list[str]:
         return list(self.components) + [f"{name} (period before)" for name in self.prior]
@@ -338,13 +389,27 @@ class EfficiencyMetric(DerivedMetric):
     def component(self, ctx: MetricContext, name: str) -> Metric:
         return _component(ctx, name)
 
+    def result(self, ctx: MetricContext, name: str, q: MetricQuery) -> pd.DataFrame:
+        """One component's result for ``q``, its dimension columns named as ``q`` asks."""
+        metric = _component(ctx, name)
+        asked, back = component_query(metric, q, self.customer_dimensions)
+        return compute_metric(ctx, metric, asked).rename(columns=back)
+
+    def components_frame(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
+        keys = q.keys()
+        frame: pd.DataFrame | None = None
+        for name in self.components:
+            frame = join_on_keys(frame, self.result(ctx, name, q).rename(columns={"value": name}), keys, self.how)
+        assert frame is not None
+        return frame
+
     def compute(self, ctx: MetricContext, q: MetricQuery) -> pd.DataFrame:
         q = self.windowed(ctx, q)
         keys = q.keys()
         frame = self.components_frame(ctx, q)
         before = previous_query(q) if self.prior else q
         for name in self.prior:
-            part = compute_metric(ctx, _component(ctx, name), before).rename(columns={"value": f"prior_{name}"})
+            part = self.result(ctx, name, before).rename(columns={"value": f"prior_{name}"})
             if q.period:
                 part["period"] = [next_label(ctx.calendar, p, q.period) for p in part["period"]]
             frame = join_on_keys(frame, part, keys, "left")
@@ -357,10 +422,12 @@ class EfficiencyMetric(DerivedMetric):
         q = self.windowed(ctx, q)
         out: list[tuple[str, str]] = []
         for name in self.components:
-            out += _component(ctx, name).sql(ctx, q)
+            metric = _component(ctx, name)
+            out += metric.sql(ctx, component_query(metric, q, self.customer_dimensions)[0])
         for name in self.prior:
-            out += [(f"{label} (period before)", sql)
-                    for label, sql in _component(ctx, name).sql(ctx, previous_query(q))]
+            metric = _component(ctx, name)
+            before = component_query(metric, previous_query(q), self.customer_dimensions)[0]
+            out += [(f"{label} (period before)", sql) for label, sql in metric.sql(ctx, before)]
         return out
 
 
@@ -395,11 +462,28 @@ def _coverage_definition(model: Any) -> str:
 
 
 def _payback_definition(model: Any) -> str:
-    return (f"sm_spend of the period before (same length) / (new_mrr of the period x gross margin "
-            f"{gross_margin(model):g} (targets.gross_margin)); without --period the last 3 months' "
-            f"new MRR against the 3 months' spend before them; null without spend or new MRR. "
-            f"Over {model.targets.cac_payback_months.warning_above:g} months is flagged "
+    return (f"cac / (new-customer ARPA x gross margin {gross_margin(model):g} "
+            f"(targets.gross_margin)), where new-customer ARPA = new_mrr / new_customers, all of "
+            f"the same period (so with no dimension: sm_spend / (new_mrr x gross margin)); "
+            f"without --period the trailing 3 months, or --from/--to; by segment or channel, "
+            f"cac as attributed there ({_BY_DIMENSION}); null without spend, new customers or "
+            f"new MRR. Over {model.targets.cac_payback_months.warning_above:g} months is flagged "
             f"(targets.cac_payback_months.warning_above)")
+
+
+def payback_months(f: pd.DataFrame, model: Any) -> pd.Series:
+    return per(f.cac, per(f.new_mrr, f.new_customers) * gross_margin(model))
+
+
+_BY_DIMENSION = (
+    "a customer's segment is its account's (accounts.segment), its channel the source of its "
+    "first won deal, else of the lead it came from; spend's channel is its own, its segment "
+    "that of the quota-carrying reps active in the period for sales spend (an equal share per "
+    "rep), none for other spend. Spend with no value for a dimension asked (salaries and tools "
+    "by channel; marketing spend by segment) is the unattributed pool of its period: shared "
+    "across the rows in proportion to their new customers, never dropped (sm_spend --by shows "
+    "it as the empty value). Channel CAC is therefore the channel's programme spend per "
+    "customer plus the pool per customer, and the spend of all rows adds up to sm_spend")
 
 
 _QUOTA_WINDOW = "Without --period: the current fiscal quarter, or --from/--to."
@@ -442,7 +526,9 @@ def metrics() -> list[Metric]:
             combine=lambda f: per(f.won_amount.fillna(0.0), f.quota_carrying_reps)),
         AggregateMetric(
             "sm_spend", "Sales and marketing spend.", "currency",
-            "sum of amount of spend rows with department sales or marketing, by period_start",
+            "sum of amount of spend rows with department sales or marketing, by period_start; by "
+            "segment, a sales row is split across the segments of the quota-carrying reps active "
+            "in its period (an equal share per rep), other rows have none",
             direction="down", format="currency", based_on="spend by period_start", fact=SPEND,
             date="period_start", where=lambda t: t.department.lower().isin(list(SM_DEPARTMENTS)),
             aggregates=lambda t: {"value": t.amount.sum()}, empty_value=0.0),
@@ -454,31 +540,35 @@ def metrics() -> list[Metric]:
             date="close_date", aggregates=lambda t: {"value": t.count()}, empty_value=0.0),
         EfficiencyMetric(
             "cac", "Customer acquisition cost: spend per new customer.", "currency",
-            "sm_spend / new_customers of the same period; null without spend or new customers",
+            "sm_spend / new_customers of the same period (blended, fully loaded: salaries, tools "
+            "and programmes of sales and marketing); by segment or channel: " + _BY_DIMENSION
+            + "; null without spend or new customers",
             direction="down", format="currency", based_on="spend by period_start; first won deals",
-            components=("sm_spend", "new_customers"),
-            combine=lambda f: per(f.sm_spend.where(f.sm_spend > 0), f.new_customers)),
+            components=("sm_spend", "new_customers"), customer_dimensions=True,
+            combine=attributed_cac),
         EfficiencyMetric(
-            "cac_payback_months", "Months of gross-margin new MRR to recover the spend that won it.",
+            "cac_payback_months", "Months of gross-margin revenue from a new customer to recover its CAC.",
             "months", _payback_definition(default_model), direction="down", format="number",
-            based_on="spend by period_start; subscriptions", components=("new_mrr",),
-            prior=("sm_spend",), window="trailing", describe=_payback_definition,
-            formula=lambda f, model: per(f.prior_sm_spend.where(f.prior_sm_spend > 0),
-                                         f.new_mrr * gross_margin(model))),
+            based_on="spend by period_start; first won deals; subscriptions",
+            components=("cac", "new_customers", "new_mrr"), window="trailing",
+            customer_dimensions=True, describe=_payback_definition, formula=payback_months),
         EfficiencyMetric(
             "ltv_to_cac", "Lifetime value over acquisition cost.", "ratio",
             "ltv / cac; without --period both over the trailing 12 months (ltv's window), or "
-            "--from/--to; null without either",
+            "--from/--to; by segment: ltv of the accounts of the segment over the segment's cac "
+            "(as cac attributes it); null without either",
             format="ratio", based_on="subscriptions; spend; first won deals",
             components=("ltv", "cac"), window="trailing", trailing_months=12,
-            combine=lambda f: per(f.ltv, f.cac)),
+            customer_dimensions=True, combine=lambda f: per(f.ltv, f.cac)),
         EfficiencyMetric(
-            "magic_number", "New ARR per unit of the previous period's sales and marketing spend.",
+            "magic_number", "Net new ARR per unit of the previous period's sales and marketing spend.",
             "ratio",
-            "(arr at the period's end - arr at the previous period's end) / sm_spend of the "
-            "previous period (quarters by convention: use --period quarter; --period month uses "
-            "months); without --period the last 3 months against the 3 before; null without "
-            "prior spend or ARR", format="ratio", based_on="subscriptions; spend by period_start",
+            "(arr at the period's end - arr at the previous period's end, i.e. net new ARR: new + "
+            "expansion + reactivation - contraction - churn) / sm_spend of the previous period "
+            "(quarters by convention: use --period quarter; --period month uses months); without "
+            "--period the last 3 months against the 3 before; null without prior spend or ARR; "
+            "not broken down by dimension (its spend and ARR have none in common)",
+            format="ratio", based_on="subscriptions; spend by period_start",
             components=("arr",), prior=("arr", "sm_spend"), window="trailing",
             combine=lambda f: per(f.arr - f.prior_arr, f.prior_sm_spend)),
     ]

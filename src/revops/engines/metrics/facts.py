@@ -76,13 +76,48 @@ def leads(ctx: MetricContext) -> ir.Table:
 
 
 def spend(ctx: MetricContext) -> ir.Table:
-    return ctx.table("spend")
+    """Spend rows, with ``segment``: a sales row is split across the customer segments of
+    the quota-carrying reps (role 'ae' or a quota, users.segment set) active in its period
+    (start_date on or before its end, end_date empty or on or after its start), an equal
+    share per rep, so its amounts still add up to the row's; any other row (and a sales row
+    of a period without such reps) has no segment."""
+    s = ctx.table("spend")
+    if "segment" in s.columns:  # the spend says its segment itself
+        return s
+    columns = list(s.columns)
+    day0 = s.period_start.cast("date")
+    day1 = s.period_end.cast("date").fill_null(day0)
+    s = s.mutate(__p0=day0, __p1=day1)
+    u = ctx.table("users")
+    carries = (u.role.lower() == "ae").fill_null(False) | (u.quota > 0).fill_null(False)
+    reps = u.filter(carries & u.segment.notnull())
+    reps = reps.select(__r0=reps.start_date.cast("date"), __r1=reps.end_date.cast("date"),
+                       __seg=reps.segment.cast("string"))
+    spans = s.select("__p0", "__p1").distinct()
+    active = spans.join(reps, [reps["__r0"].isnull() | (reps["__r0"] <= spans["__p1"]),
+                               reps["__r1"].isnull() | (reps["__r1"] >= spans["__p0"])])
+    per_seg = active.group_by(["__p0", "__p1", "__seg"]).aggregate(__n=active.count())
+    totals = per_seg.group_by(["__p0", "__p1"]).aggregate(__total=per_seg["__n"].sum())
+    shares = per_seg.join(totals, ["__p0", "__p1"])
+    shares = shares.select(__s0=shares["__p0"], __s1=shares["__p1"], __seg=shares["__seg"],
+                           __share=shares["__n"].cast("float64") / shares["__total"].cast("float64"))
+    is_sales = (s.department.lower() == "sales").fill_null(False)
+    sales = s.filter(is_sales)
+    sales = sales.left_join(shares, [sales["__p0"] == shares["__s0"], sales["__p1"] == shares["__s1"]])
+    sales = sales.select(*[c for c in columns if c != "amount"],
+                         amount=sales.amount * sales["__share"].fill_null(1.0),
+                         segment=sales["__seg"])
+    other = s.filter(~is_sales)
+    other = other.select(*[c for c in columns if c != "amount"], amount=other.amount,
+                         segment=ibis.null("string"))
+    return sales.union(other)
 
 
 DEALS = Fact("deals", "Opportunities as of the date, with stage flags, probability and value",
              lambda ctx: deals_valued(ctx), (OWNER, ACCOUNT), cache=True)
 LEADS = Fact("leads", "Leads as of the date, with lifecycle timestamps up to it", leads, (OWNER,))
-SPEND = Fact("spend", "Sales and marketing spend by period, department, category and channel", spend)
+SPEND = Fact("spend", "Sales and marketing spend by period, department, category, channel and "
+             "segment (sales spend split by the segments of the reps active)", spend, cache=True)
 
 
 def deals_valued(ctx: MetricContext) -> ir.Table:
