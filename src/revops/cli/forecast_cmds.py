@@ -150,16 +150,19 @@ def calls(ctx: typer.Context, period: PeriodOption = None, as_of: AsOfOption = N
             emit([{k: plain(v) for k, v in r.items()} for r in frame.to_dict("records")], fmt)
             return
         world = engine.load_world(store.ibis, model)
-        fc = engine.forecast(store.ibis, model, period=period, as_of=as_of, runs=1000, world=world)
+        fc = engine.forecast(store.ibis, model, period=period, as_of=as_of, world=world, by_owner=True)
         day = fc.as_of
         in_force = latest_calls(store, period=fc.period, at=day)
         in_force = in_force[in_force["category"] == category]
-        rows = rollup(world.users, in_force, engine.numbers_by_owner(fc))
+        sim = fc.simulation
+        rows = rollup(world.users, in_force, engine.numbers_by_owner(fc), owner_runs=sim.runs_of() if sim else None,
+                      company_runs=sim.totals if sim else None)
     if fmt is OutputFormat.table:
         shown = [{"who": "  " * r["depth"] + (r["name"] or r["user_id"]), "role": r["role"],
                   "call": _money(r["call"]), "reports": _money(r["reports_call"]), "number": _money(r["number"]),
                   "closed_won": _money(r["closed_won"]), "commit": _money(r["commit"]),
-                  "best_case": _money(r["best_case"]), "expected": _money(r["expected"]),
+                  "best_case": _money(r["best_case"]), "p10": _money(r.get("p10")), "p50": _money(r.get("p50")),
+                  "p90": _money(r.get("p90")),
                   "adjusted_by": r["adjusted_by"]} for r in rows]
         emit(shown, fmt, title=f"{category} calls for {fc.period} as of {day}")
     else:

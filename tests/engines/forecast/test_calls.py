@@ -80,3 +80,21 @@ def test_deal_numbers_roll_up_with_the_calls(team, model):
     rows = {r["user_id"]: r for r in rollup(users, latest_calls(team, period="2026-Q3"), by_owner)}
     assert rows["m1"]["closed_won"] == 10.0 and rows["vp"]["commit"] == 28.0
     assert rows["(company)"]["closed_won"] == 15.0 and rows["(company)"]["number"] is None
+
+
+def test_ranges_roll_up_run_by_run(team, model):
+    import numpy as np
+    import pandas as pd
+
+    users = team.con.execute("SELECT * FROM users").df()
+    by_owner = pd.DataFrame({"closed_won": [10.0, 0.0, 5.0]}, index=["r1", "r2", "x"])
+    # r1 wins 100 in half the runs, r2 wins 100 in the other half: alone each is 0 or 100,
+    # together their manager books 100 in every run (quantiles of a sum are not sums of quantiles)
+    half = np.array([100.0, 0.0] * 50)
+    runs = {"r1": half, "r2": 100.0 - half, "x": np.full(100, 7.0)}
+    rows = {r["user_id"]: r for r in rollup(users, latest_calls(team, period="2026-Q3"), by_owner, owner_runs=runs,
+                                            company_runs=np.full(100, 200.0))}
+    assert (rows["r1"]["p10"], rows["r1"]["p90"]) == (10.0, 110.0)
+    assert rows["m1"]["p10"] == rows["m1"]["p50"] == rows["m1"]["p90"] == 110.0
+    assert rows["vp"]["p50"] == 122.0  # 15 closed won + 100 + 7
+    assert rows["(company)"]["p50"] == 215.0  # the forecast's own runs, deals not created yet included

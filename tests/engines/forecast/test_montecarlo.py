@@ -55,3 +55,15 @@ def test_a_common_spread_widens_the_range_but_keeps_the_mean():
 def test_the_loop_baseline_draws_the_same_law():
     loop = simulate_loop(P[:200], A[:200], runs=2_000)
     assert loop.mean() == pytest.approx(float((P[:200] * A[:200]).sum()), rel=0.03)
+
+
+def test_each_group_gets_its_own_runs_from_the_same_draws():
+    groups = np.arange(len(P)) % 3
+    plain, split = simulate(P, A, runs=2_000, seed=5), simulate(P, A, runs=2_000, seed=5, groups=groups)
+    assert np.array_equal(plain.totals, split.totals)  # asking for groups changes no company number
+    assert split.group_runs.shape == (2_000, 3)
+    assert np.allclose(split.group_runs.sum(axis=1), split.totals, rtol=1e-5)
+    for g in range(3):
+        assert split.group_runs[:, g].mean() == pytest.approx(float((P * A)[groups == g].sum()), rel=0.02)
+    sure = simulate(np.ones(3), np.array([1.0, 2.0, 3.0]), runs=10, groups=np.array([0, 1, 1]))
+    assert sure.group_runs.tolist() == [[1.0, 5.0]] * 10

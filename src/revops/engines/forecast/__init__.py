@@ -53,16 +53,17 @@ def pipeline_flow(con: Any, model: Any, *, start: str | date, end: str | date, p
 
 
 def forecast(con: Any, model: Any, *, period: str | None = None, as_of: str | date | None = None,
-             today: date | None = None, runs: int = RUNS, seed: int = SEED, world: DealWorld | None = None
-             ) -> PeriodForecast:
+             today: date | None = None, runs: int = RUNS, seed: int = SEED, world: DealWorld | None = None,
+             by_owner: bool = False) -> PeriodForecast:
     """The forecast of a fiscal quarter (default: the one holding the as-of day) as of a day
-    (default: today), from what was known at the end of that day."""
+    (default: today), from what was known at the end of that day; ``by_owner`` also keeps
+    each owner's simulated bookings (for ranges in the roll-up)."""
     day = parse_date(as_of, "--as-of") or _today(today)
     if world is None:
         world = load_world(con, model, _today(today))
     known = Known.at(world, day, list_prices(con))
     label = period or current_period(known.calendar, day)
-    return forecast_period(known, label, runs=runs, seed=seed)
+    return forecast_period(known, label, runs=runs, seed=seed, by_owner=by_owner)
 
 
 def backtest(con: Any, model: Any, request: BacktestRequest = BacktestRequest(), *, today: date | None = None,

@@ -39,6 +39,17 @@ QUANTILES = (0.1, 0.5, 0.9)
 @dataclass(frozen=True)
 class Simulation:
     totals: np.ndarray  # per run: bookings from open deals and deals not created yet
+    group_runs: np.ndarray | None = None
+    """With ``groups``: per run and group (runs x groups), bookings from the group's open deals
+    (the deals not created yet belong to no group)."""
+    group_keys: tuple[str, ...] = ()
+    """What each group column is (set by the caller that coded the groups)."""
+
+    def runs_of(self) -> dict[str, np.ndarray]:
+        """Each group's bookings per run, by key."""
+        if self.group_runs is None:
+            return {}
+        return {k: self.group_runs[:, i] for i, k in enumerate(self.group_keys) if i < self.group_runs.shape[1]}
 
     def quantiles(self, qs: tuple[float, ...] = QUANTILES) -> tuple[float, ...]:
         if not len(self.totals):
@@ -51,8 +62,11 @@ class Simulation:
 
 
 def simulate(probability: np.ndarray, amount: np.ndarray, creation: CreationModel | None = None, *,
-             runs: int = RUNS, seed: int = SEED, spread: float = 0.0) -> Simulation:
-    """Per run: sum of open deals won (Bernoulli(probability) x amount) and new deals."""
+             runs: int = RUNS, seed: int = SEED, spread: float = 0.0, groups: np.ndarray | None = None
+             ) -> Simulation:
+    """Per run: sum of open deals won (Bernoulli(probability) x amount) and new deals; with
+    ``groups`` (a code 0..G-1 per deal, e.g. its owner) also each group's open deals per run,
+    from the same draws (the totals are the same with or without)."""
     rng = np.random.default_rng(seed)
     p = np.clip(np.nan_to_num(np.asarray(probability, dtype=np.float64)), 0.0, 1.0)
     a = np.nan_to_num(np.asarray(amount, dtype=np.float64))
@@ -63,6 +77,7 @@ def simulate(probability: np.ndarray, amount: np.ndarray, creation: CreationMode
     live = ~sure & (level > 0) & (a != 0)
     threshold, a32 = level[live].astype(np.uint16), a[live].astype(np.float32)
     n = len(threshold)
+    by_group = _GroupRuns(groups, live, sure, a, runs) if groups is not None else None
     if n:
         bits = rng.bit_generator
         block = max(1, min(runs, BLOCK_CELLS // n))
@@ -70,9 +85,15 @@ def simulate(probability: np.ndarray, amount: np.ndarray, creation: CreationMode
             hi = min(runs, lo + block)
             cells = (hi - lo) * n
             u = bits.random_raw((cells + 3) // 4).view(np.uint16)[:cells].reshape(hi - lo, n)
-            totals[lo:hi] += (u < threshold).astype(np.float32) @ a32
+            won = (u < threshold).astype(np.float32)
+            totals[lo:hi] += won @ a32
+            if by_group is not None:
+                by_group.add(lo, hi, won * a32)
     if spread > 0:
-        totals *= _common_factor(rng, spread, runs)
+        factor = _common_factor(rng, spread, runs)
+        totals *= factor
+        if by_group is not None:
+            by_group.runs *= factor[:, None]
     if creation is not None:
         factor = _common_factor(rng, creation.spread, runs) if creation.spread > 0 else None
         for g in creation.groups:
@@ -82,7 +103,28 @@ def simulate(probability: np.ndarray, amount: np.ndarray, creation: CreationMode
             if k and len(g.amounts):
                 picks = g.amounts[rng.integers(0, len(g.amounts), k)]
                 totals += np.bincount(np.repeat(np.arange(runs), counts), weights=picks, minlength=runs)
-    return Simulation(totals)
+    return Simulation(totals, by_group.runs if by_group is not None else None)
+
+
+class _GroupRuns:
+    """Each group's bookings per run: the sure deals' amounts, plus the live deals won, summed
+    by group (live deals sorted by group once, then one reduce per block)."""
+
+    def __init__(self, groups: np.ndarray, live: np.ndarray, sure: np.ndarray, amount: np.ndarray, runs: int):
+        groups = np.asarray(groups, dtype=np.int64)
+        count = int(groups.max()) + 1 if len(groups) else 0
+        self.runs = np.zeros((runs, count), dtype=np.float64)
+        self.runs += np.bincount(groups[sure], weights=amount[sure], minlength=count)[None, :]
+        live_groups = groups[live]
+        self.order = np.argsort(live_groups, kind="stable")
+        sorted_groups = live_groups[self.order]
+        self.present = np.unique(sorted_groups)
+        self.starts = np.searchsorted(sorted_groups, self.present)
+
+    def add(self, lo: int, hi: int, won_amounts: np.ndarray) -> None:
+        if len(self.present):
+            sums = np.add.reduceat(won_amounts[:, self.order], self.starts, axis=1)
+            self.runs[lo:hi, self.present] += sums
 
 
 def _common_factor(rng: np.random.Generator, sigma: float, runs: int) -> np.ndarray:

@@ -21,7 +21,7 @@ as-of day, nothing later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -111,7 +111,8 @@ def train_models(known: Known, options: TrainingOptions = TrainingOptions()) -> 
 
 
 def forecast_period(known: Known, period: str, models: ForecastModels | None = None, *, runs: int = RUNS,
-                    seed: int = SEED, options: TrainingOptions | None = None) -> PeriodForecast:
+                    seed: int = SEED, options: TrainingOptions | None = None, by_owner: bool = False
+                    ) -> PeriodForecast:
     cal, world, final = known.calendar, known.world, known.final
     start, end = period_bounds(cal, period)
     ps, pe = day_number(start), day_number(end)
@@ -148,7 +149,12 @@ def forecast_period(known: Known, period: str, models: ForecastModels | None = N
         p_won = p_in * p_win
         creation = fit_creation(world, final, cal, start, end)
         spread = spread_for(models.spread, pe - day_number(known.as_of))
-        simulation = simulate(p_won, booked, creation, runs=runs, seed=seed, spread=spread)
+        owners = world.owner_names(final.owner[open_]) if by_owner else None
+        owner_keys, owner_codes = (np.unique(owners.astype(str), return_inverse=True) if by_owner
+                                   else (None, None))
+        simulation = simulate(p_won, booked, creation, runs=runs, seed=seed, spread=spread, groups=owner_codes)
+        if by_owner:
+            simulation = replace(simulation, group_keys=tuple(owner_keys))
         q10, q50, q90 = simulation.quantiles()
         p10, p50, p90 = closed_won + q10, closed_won + q50, closed_won + q90
         deals = deals.assign(p_in_period=p_in, p_win=p_win, p_won=p_won, booked=booked)
