@@ -63,6 +63,8 @@ def test_slas_match_the_seed_sla_table(model):
         ("mql_to_first_contact", 4, "business_hours", "sales_ops", "lead.mql_at", "lead.first_contacted_at"),
         ("sql_to_opportunity", 14, "days", "revops", "lead.sql_at", "lead.converted_at"),
         ("closed_won_to_kickoff", 5, "days", "cs_ops", "opportunity.closed_won", "opportunity.kickoff_held"),
+        ("expansion_signal_to_first_touch", 2, "business_days", "sales_ops", "opportunity.created",
+         "opportunity.first_touch"),
     ]
     assert model.sla("mql_to_first_contact").fallback.action == "reassign_to_manager"
 

@@ -37,6 +37,11 @@ NAMED_EVENTS: dict[str, tuple[str, str]] = {
         "First activity of type 'meeting' whose subject mentions 'kickoff', on the opportunity or "
         "its account, after the opportunity closed won.",
     ),
+    "opportunity.first_touch": (
+        "opportunities",
+        "First activity by the opportunity's owner on the opportunity or its account, at or after the "
+        "opportunity was created.",
+    ),
     "lead.first_activity": ("leads", "First activity logged against the lead (activities.occurred_at)."),
 }
 """Named events engines compute, with the table whose records they belong to."""

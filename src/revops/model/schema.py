@@ -19,6 +19,7 @@ from revops.model.sections.base import Section
 from revops.model.sections.company import BusinessHours, Company
 from revops.model.sections.custom_fields import CustomField
 from revops.model.sections.forecast import ForecastCategory
+from revops.model.sections.handoffs import Handoffs
 from revops.model.sections.lifecycle import Lifecycle, LifecycleStage
 from revops.model.sections.metrics import MetricDefinition
 from revops.model.sections.operations import Health, Hygiene, HygieneRule, Targets
@@ -28,7 +29,7 @@ from revops.model.sections.scoring import Scoring
 from revops.model.sections.slas import SlaPolicy
 
 __all__ = [
-    "BusinessHours", "Company", "CustomField", "ForecastCategory", "Health", "Hygiene", "HygieneRule", "Lifecycle",
+    "BusinessHours", "Company", "CustomField", "ForecastCategory", "Handoffs", "Health", "Hygiene", "HygieneRule", "Lifecycle",
     "LifecycleStage", "MetricDefinition", "Pipeline", "PipelineStage", "RevenueModel", "Routing",
     "Scoring", "SlaPolicy", "Targets", "default_model_text",
 ]
@@ -73,6 +74,7 @@ class RevenueModel(Section):
     routing: Routing = _section("routing", "Lead routing graph.")
     hygiene: Hygiene = _section("hygiene", "Deal hygiene rules.")
     health: Health = _section("health", "Customer health score.")
+    handoffs: Handoffs = _section("handoffs", "Expansion signals to Sales, Sales-to-CS handoffs at closed won.")
     targets: Targets = _section("targets", "Coverage, payback and quota targets.")
     metrics: list[MetricDefinition] = _section("metrics", "The company's own metrics.")
 

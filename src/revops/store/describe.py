@@ -65,6 +65,10 @@ OWN_TABLES: dict[str, str] = {
                        "who submitted it, when, and a manager's note (`revops forecast call`, docs/forecast.md).",
     "_forecast_snapshots": "the forecast of a period as it stood on a day, for the company and each owner "
                            "(`revops forecast snapshot`, docs/forecast.md).",
+    "_expansion_signals": "every firing of an expansion signal: account, rule, reason, the deal or task it "
+                          "opened, who it was routed to and why, the SLA due time (docs/handoffs.md).",
+    "_sales_to_cs_handoffs": "one Sales-to-CS handoff per closed-won deal: required fields and the missing "
+                             "ones, status, CS owner, kickoff SLA due time (docs/handoffs.md).",
 }
 """What each of revops' own tables holds, for the document."""
 

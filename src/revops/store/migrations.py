@@ -147,6 +147,29 @@ def _v6_customer_health(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'ALTER TABLE contacts ADD COLUMN IF NOT EXISTS {_column_sql(schema.CONTACTS.field(name))}')
 
 
+EXPANSION_SIGNAL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("signal_id", "VARCHAR"), ("account_id", "VARCHAR"), ("rule", "VARCHAR"), ("as_of", "DATE"),
+    ("signalled_at", "TIMESTAMP"), ("reason", "VARCHAR"), ("action", "VARCHAR"), ("opportunity_id", "VARCHAR"),
+    ("account_owner", "VARCHAR"), ("routed_to", "VARCHAR"), ("routed_kind", "VARCHAR"), ("routing_reason", "VARCHAR"),
+    ("sla", "VARCHAR"), ("sla_due_at", "TIMESTAMP"), ("model_hash", "VARCHAR"), ("created_at", "TIMESTAMP"),
+)
+SALES_TO_CS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("handoff_id", "VARCHAR"), ("opportunity_id", "VARCHAR"), ("account_id", "VARCHAR"), ("won_at", "TIMESTAMP"),
+    ("sales_owner", "VARCHAR"), ("cs_owner", "VARCHAR"), ("cs_owner_kind", "VARCHAR"), ("fields", "VARCHAR"),
+    ("missing_fields", "VARCHAR"), ("status", "VARCHAR"), ("kickoff_sla", "VARCHAR"),
+    ("kickoff_due_at", "TIMESTAMP"), ("source", "VARCHAR"), ("created_at", "TIMESTAMP"), ("updated_at", "TIMESTAMP"),
+)
+
+
+def _v7_handoffs(con: duckdb.DuckDBPyConnection) -> None:
+    """Expansion signals (one row per account, rule and firing, with its reason and routing) and
+    Sales-to-CS handoff records (one per closed-won deal)."""
+    for name, columns in (("_expansion_signals", EXPANSION_SIGNAL_COLUMNS),
+                          ("_sales_to_cs_handoffs", SALES_TO_CS_COLUMNS)):
+        cols = ", ".join(f'"{n}" {t}' for n, t in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical GTM tables, ingest runs, quarantine, custom fields, model versions",
               _v1_canonical),
@@ -157,4 +180,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "forecast: calls by rep and manager (versioned), weekly forecast snapshots", _v5_forecast),
     Migration(6, "customer health: support tickets, NPS responses, invoices; contacts' role and left_at",
               _v6_customer_health),
+    Migration(7, "handoffs: expansion signals and Sales-to-CS handoff records", _v7_handoffs),
 )

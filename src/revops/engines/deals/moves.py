@@ -16,7 +16,9 @@ A move, in one transaction:
    opportunity_history when a tracked field changed (stage, amount, close date, forecast
    category, owner), with ``changed_by`` and ``source``;
 4. stages jumped over on the way forward are named in the result (``skipped_stages``); the
-   ``stage_skipped`` hygiene rule flags the deal too.
+   ``stage_skipped`` hygiene rule flags the deal too;
+5. a deal entering a won stage gets its Sales-to-CS handoff record (``revops.engines.handoffs``)
+   in the same transaction.
 
 ``move_deal`` takes the store's lock (the one the API's writer holds) and its own transaction;
 ``apply_move`` runs inside a transaction the caller holds (the API's group commit).
@@ -157,6 +159,11 @@ def apply_move(con: Any, model: Any, move: StageMove, now: datetime) -> MoveResu
                 [history_id, move.opportunity_id, now, after.get("stage"), after.get("amount"),
                  after.get("close_date"), after.get("forecast_category"), after.get("owner_id"),
                  ",".join(tracked), move.changed_by, move.source])
+        if target.is_closed and target.is_won:  # the Sales-to-CS handoff (revops.engines.handoffs)
+            from revops.engines.handoffs.sales_to_cs import deal_won
+
+            deal_won(con, model, move.opportunity_id, not (source is not None and source.is_closed and source.is_won),
+                     now, move.source)
     return MoveResult(move.opportunity_id, target.key, before.get("stage"), skipped, tuple(changed), history_id,
                       now, owner_before=before.get("owner_id"), owner_after=after.get("owner_id"),
                       open_before=source is not None and source.is_open, open_after=target.is_open,

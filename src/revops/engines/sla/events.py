@@ -11,6 +11,7 @@ midnight, UTC), and the named events are derived from history tables:
 | ``opportunity.closed_lost`` | the same with the lost stages |
 | ``opportunity.stage_changed`` | every ``changed_at`` where the stage differs from the row before (repeats) |
 | ``opportunity.kickoff_held`` | first activity of type ``meeting`` whose subject says kickoff (``kickoff``, ``kick-off``, ``kick off``, any case), logged on the opportunity or on its account, at or after the deal closed won |
+| ``opportunity.first_touch`` | first activity by the deal's owner (``activities.owner_id``) logged on the deal or on its account, at or after the deal was created |
 | ``lead.first_activity`` | first ``activities.occurred_at`` logged against the lead |
 
 Every relation holds every occurrence there is, whatever the moment asked about; the clocks
@@ -141,6 +142,25 @@ def _kickoff_held(tables: Tables, model: Any) -> ir.Table:
     return both.group_by("record_id").aggregate(at=both.at.min())
 
 
+def _first_touch(tables: Tables, model: Any) -> ir.Table:
+    """First activity by the deal's owner on the deal or its account at or after its creation."""
+    o = tables("opportunities")
+    o = o.filter(o.created_at.notnull() & o.owner_id.notnull())
+    deals = o.select(record_id=o.opportunity_id.cast("string"), __acc=o.account_id.cast("string"),
+                     __owner=o.owner_id.cast("string"), __created=o.created_at.cast("timestamp"))
+    a = tables("activities")
+    a = a.filter(a.owner_id.notnull()).select(__a_opp=a.opportunity_id.cast("string"),
+                                              __a_acc=a.account_id.cast("string"),
+                                              __a_owner=a.owner_id.cast("string"),
+                                              __at=a.occurred_at.cast("timestamp"))
+    parts = []
+    for key, other in (("record_id", "__a_opp"), ("__acc", "__a_acc")):
+        j = deals.inner_join(a, [deals[key] == a[other], deals.__owner == a.__a_owner])
+        parts.append(j.filter(j.__at >= j.__created).select("record_id", at=j.__at))
+    both = parts[0].union(parts[1])
+    return both.group_by("record_id").aggregate(at=both.at.min())
+
+
 def _first_activity(tables: Tables, model: Any) -> ir.Table:
     a = tables("activities")
     a = a.filter(a.lead_id.notnull())
@@ -153,5 +173,6 @@ _NAMED: dict[str, tuple[Callable[[Tables, Any], ir.Table], bool]] = {
     "opportunity.closed_lost": (_closed_lost, False),
     "opportunity.stage_changed": (_stage_changed, True),
     "opportunity.kickoff_held": (_kickoff_held, False),
+    "opportunity.first_touch": (_first_touch, False),
     "lead.first_activity": (_first_activity, False),
 }

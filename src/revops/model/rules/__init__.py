@@ -21,6 +21,7 @@ from revops.model.rules.engines import (
     custom_metrics, health_weights, hygiene_rules, routing_expressions, routing_graph,
     routing_policies, score_bands, scoring_reachable, scoring_rules, targets,
 )
+from revops.model.rules.handoffs import handoff_definitions
 from revops.model.schema import RevenueModel
 
 __all__ = ["RULES", "Rule", "check_expression", "run_rules"]
@@ -34,7 +35,7 @@ RULES: tuple[Rule, ...] = (
     pipeline_required_fields, pipeline_gates, forecast_categories, vocabulary_spellings,
     sla_events, scoring_rules, scoring_reachable, score_bands,
     routing_graph, routing_expressions, routing_policies,
-    hygiene_rules, health_weights, targets, custom_metrics,
+    hygiene_rules, health_weights, handoff_definitions, targets, custom_metrics,
 )
 
 

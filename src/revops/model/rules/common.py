@@ -17,9 +17,10 @@ def hint(word: str, candidates: Iterable[str]) -> str:
 
 
 def check_expression(model: RevenueModel, text: str, table: str, path: Path, *,
-                     expect_boolean: bool = True) -> list[RuleIssue]:
+                     expect_boolean: bool = True, extra_fields: dict[str, str] | None = None) -> list[RuleIssue]:
     """Issues with one expression over ``table``: it does not parse, names unknown fields,
-    is not a test, or compares a stage / category field with a value the model lacks."""
+    is not a test, or compares a stage / category field with a value the model lacks.
+    ``extra_fields`` (name -> type): fields an engine derives for this use beyond the table's."""
     from revops.errors import ExpressionError
     from revops.model.expressions import parse
 
@@ -29,7 +30,7 @@ def check_expression(model: RevenueModel, text: str, table: str, path: Path, *,
         reason = str(exc).splitlines()[0].removeprefix("cannot parse the expression: ")
         where = f" at character {exc.position + 1}" if exc.position is not None else ""
         return [RuleIssue(path, f"cannot parse {text!r}{where}: {reason}")]
-    fields = _expression_fields(model, table)
+    fields = {**(extra_fields or {}), **_expression_fields(model, table)}
     found = []
     for issue in expression.check(fields, expect_boolean=expect_boolean):
         severity = "warning" if str(getattr(issue, "severity", "error")).lower().endswith("warning") else "error"
