@@ -97,7 +97,7 @@ FAMILIES: tuple[Family, ...] = (
 
 TABLES = ("opportunities", "opportunity_history", "products", "users", "leads", "subscriptions",
           "accounts", "spend", "_routing_decisions", "activities")
-TABLE_COLUMNS = {"activities": ("type", "subject", "opportunity_id", "account_id", "occurred_at")}
+TABLE_COLUMNS = {"activities": ("type", "subject", "opportunity_id", "account_id", "owner_id", "occurred_at")}
 """Tables read in part: of activities only what the SLA kickoff event needs, every row."""
 
 
@@ -704,16 +704,18 @@ def business_deadline(start: pd.Series, minutes: float, company: Any) -> pd.Seri
 
 def sla_records(t: dict[str, pd.DataFrame], sla: Any, table: str) -> pd.DataFrame:
     """The SLA's table narrowed by its filter. The baseline reads the filters the default
-    model writes: ``FIELD = 'VALUE'`` (null is no match)."""
+    model writes: ``FIELD = 'VALUE'``, joined by ``and`` (null is no match)."""
     rec = t[table]
     text = sla.filter.strip()
     if not text:
         return rec
-    m = re.fullmatch(r"(\w+)\s*=\s*'([^']*)'", text)
-    if m is None or m.group(1) not in rec.columns:
-        raise ValueError(f"SLA {sla.key!r}: filter {text!r}: this baseline reads filters of the form "
-                         f"FIELD = 'VALUE' over {table} only")
-    return rec[rec[m.group(1)].eq(m.group(2)).fillna(False).astype(bool)]
+    for term in re.split(r"\s+and\s+", text):
+        m = re.fullmatch(r"(\w+)\s*=\s*'([^']*)'", term.strip())
+        if m is None or m.group(1) not in rec.columns:
+            raise ValueError(f"SLA {sla.key!r}: filter {text!r}: this baseline reads filters of the form "
+                             f"FIELD = 'VALUE' [and ...] over {table} only")
+        rec = rec[rec[m.group(1)].eq(m.group(2)).fillna(False).astype(bool)]
+    return rec
 
 
 def entered_stage(t: dict[str, pd.DataFrame], stage_keys: list[str]) -> pd.DataFrame:
@@ -751,12 +753,29 @@ def kickoff_held(t: dict[str, pd.DataFrame], model: Any) -> pd.DataFrame:
     return both.groupby("record_id").occurred_at.min().rename("when").reset_index()
 
 
-def sla_event(t: dict[str, pd.DataFrame], model: Any, ref: str) -> tuple[str, pd.DataFrame]:
+def first_touch(t: dict[str, pd.DataFrame], deals: pd.DataFrame) -> pd.DataFrame:
+    """record_id, when: the first activity by each deal's owner on the deal or on its account,
+    at or after the deal was created (for ``deals`` only)."""
+    d = deals[deals.created_at.notna() & deals.owner_id.notna()][["opportunity_id", "account_id", "owner_id",
+                                                                   "created_at"]]
+    a = t["activities"]
+    a = a[a.owner_id.notna()][["opportunity_id", "account_id", "owner_id", "occurred_at"]]
+    on_deal = d.merge(a.drop(columns="account_id"), on=["opportunity_id", "owner_id"])
+    on_account = d.merge(a.drop(columns="opportunity_id"), on=["account_id", "owner_id"])
+    both = pd.concat([on_deal, on_account])
+    both = both[both.occurred_at >= both.created_at]
+    return both.groupby("opportunity_id").occurred_at.min().rename("when").rename_axis("record_id").reset_index()
+
+
+def sla_event(t: dict[str, pd.DataFrame], model: Any, ref: str,
+              records: pd.DataFrame | None = None) -> tuple[str, pd.DataFrame]:
     """The table whose records the event belongs to, and its occurrences (record_id, when):
     ``TABLE.FIELD`` (a date counts from its midnight), opportunity.closed_won / closed_lost /
-    created, opportunity.kickoff_held."""
+    created, opportunity.kickoff_held, opportunity.first_touch (of ``records``, the SLA's deals)."""
     ref = ref.strip()
     stages = model.pipeline.stages
+    if ref == "opportunity.first_touch":
+        return "opportunities", first_touch(t, t["opportunities"] if records is None else records)
     if ref == "opportunity.closed_won":
         return "opportunities", entered_stage(t, [s.key for s in stages if s.is_won])
     if ref == "opportunity.closed_lost":
@@ -769,7 +788,7 @@ def sla_event(t: dict[str, pd.DataFrame], model: Any, ref: str) -> tuple[str, pd
     table = EVENT_TABLES.get(prefix)
     if table is None or field not in t[table].columns:
         raise ValueError(f"event {ref!r}: this baseline reads fields of leads and opportunities, "
-                         "closed_won, closed_lost, created and kickoff_held")
+                         "closed_won, closed_lost, created, kickoff_held and first_touch")
     rec = t[table]
     rec = rec[rec[field].notna()]
     return table, pd.DataFrame({"record_id": rec[RECORD_KEYS[table]], "when": pd.to_datetime(rec[field])})
@@ -783,8 +802,9 @@ def sla_clocks(t: dict[str, pd.DataFrame], model: Any, today: date) -> pd.DataFr
     parts = []
     for sla in model.slas:
         table, starts = sla_event(t, model, sla.start)
-        _, stops = sla_event(t, model, sla.stop)
-        rec = sla_records(t, sla, table)[[RECORD_KEYS[table], "owner_id"]]
+        records = sla_records(t, sla, table)
+        _, stops = sla_event(t, model, sla.stop, records)
+        rec = records[[RECORD_KEYS[table], "owner_id"]]
         c = starts[starts["when"] <= at].merge(rec, left_on="record_id", right_on=RECORD_KEYS[table])
         c = c.rename(columns={"when": "started_at"})
         stops = stops[stops["when"] <= at].rename(columns={"when": "stopped_at"})

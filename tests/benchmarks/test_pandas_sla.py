@@ -45,7 +45,7 @@ def gtm() -> dict[str, pd.DataFrame]:
          "first_contacted_at": ts(2026, 3, 11, 14)},
         {"lead_id": "sql", "owner_id": "rep", "sql_at": ts(2026, 3, 1), "converted_at": ts(2026, 3, 9)},
     ], lead_cols)
-    opp_cols = ["opportunity_id", "account_id", "owner_id", "stage", "close_date", "type"]
+    opp_cols = ["opportunity_id", "account_id", "owner_id", "stage", "close_date", "type", "created_at", "source"]
     opportunities = frame([
         {"opportunity_id": "kicked_off_on_account", "account_id": "acme", "owner_id": "rep",
          "stage": "closed_won", "close_date": ts(2026, 3, 2), "type": "new_business"},
@@ -53,6 +53,11 @@ def gtm() -> dict[str, pd.DataFrame]:
          "stage": "closed_won", "close_date": ts(2026, 3, 1), "type": "new_business"},
         {"opportunity_id": "renewal", "account_id": "acme", "owner_id": "rep",
          "stage": "closed_won", "close_date": ts(2026, 3, 2), "type": "renewal"},
+        # an expansion signal's deal (Mon 10:00 New York): its owner touches the account on Wed
+        {"opportunity_id": "signal", "account_id": "acme", "owner_id": "rep", "stage": "discovery",
+         "type": "expansion", "source": "expansion_signal", "created_at": ts(2026, 3, 2, 15)},
+        {"opportunity_id": "untouched", "account_id": "globex", "owner_id": "rep", "stage": "discovery",
+         "type": "expansion", "source": "expansion_signal", "created_at": ts(2026, 3, 2, 15)},
     ], opp_cols)
     history = frame([
         {"opportunity_id": "kicked_off_on_account", "stage": "negotiation", "changed_at": ts(2026, 2, 20)},
@@ -69,6 +74,13 @@ def gtm() -> dict[str, pd.DataFrame]:
          "occurred_at": ts(2026, 3, 2)},
         {"type": "meeting", "subject": "Demo", "opportunity_id": None, "account_id": None,
          "occurred_at": ts(2026, 3, 2)},
+        # by the owner on the signal's account, after it was created: the first touch (so are the
+        # two kickoff meetings on acme, logged by nobody: no owner, no touch)
+        {"type": "email", "subject": "Seats", "opportunity_id": None, "account_id": "acme", "owner_id": "rep",
+         "occurred_at": ts(2026, 3, 4, 14)},
+        # by someone else on globex: not the owner's touch
+        {"type": "call", "subject": "Hello", "opportunity_id": None, "account_id": "globex", "owner_id": "sdr",
+         "occurred_at": ts(2026, 3, 3)},
     ], list(pm.TABLE_COLUMNS["activities"]))
     users = pd.DataFrame({"user_id": ["rep", "sdr"], "segment": ["smb", None], "region": ["NA", "NA"]})
     return {"leads": leads, "opportunities": opportunities, "opportunity_history": history,
@@ -122,3 +134,11 @@ def test_metrics_by_sla_and_owner():
     assert value("sla_breaches", first) == 2 and value("sla_open_breaches", first, None) == 1
     assert value("sla_median_minutes", first) == 240  # 0, 240, 240, 240 + 1 s
     assert value("sla_attainment_rate", "closed_won_to_kickoff") == 1 / 2
+
+
+def test_an_expansion_signal_is_touched_by_its_owner_within_two_business_days():
+    c = clocks()
+    touched, untouched = c.loc["signal"], c.loc["untouched"]
+    # Mon 2 Mar 10:00 New York + 2 business days (9-17) = Wed 4 Mar 10:00 New York = 15:00 UTC
+    assert (touched.due_at, touched.stopped_at, touched.state) == (ts(2026, 3, 4, 15), ts(2026, 3, 4, 14), "met")
+    assert untouched.state == "breached" and pd.isna(untouched.stopped_at)

@@ -61,8 +61,13 @@ def test_forecast_contract(db):
 def test_forecast_deals_carry_probabilities_and_risks(db):
     rows = cli_json("--db", db, "forecast", "deals", "--period", "2026-Q1", "--as-of", "2026-02-11",
                     "--risk-only", "--format", "json")
-    assert rows and all(r["risks"] for r in rows)
+    # a list of risk flags on every row; upside is a separate positive signal, never a risk
+    assert rows and all(isinstance(r["risks"], list) and r["risks"] for r in rows)
+    assert all("upside" not in r["risks"] and isinstance(r["upside"], bool) for r in rows)
     assert all(0 <= r["p_won"] <= 1 for r in rows)
+    every = cli_json("--db", db, "forecast", "deals", "--period", "2026-Q1", "--as-of", "2026-02-11", "--format", "json")
+    upside_only = {r["opportunity_id"] for r in every if r["upside"] and not r["risks"]}
+    assert upside_only and not upside_only & {r["opportunity_id"] for r in rows}
 
 
 def test_calls_roll_up_and_feed_the_backtest(db, tmp_path):
@@ -99,3 +104,26 @@ def test_calls_roll_up_and_feed_the_backtest(db, tmp_path):
     # no call for Q4; for Q1 the adjusted call is in force by week 4 (Jan 28), not by week 1 (Jan 7)
     assert commits == {("2025-Q4", 1): None, ("2025-Q4", 4): None, ("2026-Q1", 1): None, ("2026-Q1", 4): 200000}
     assert all(r["actual"] > 0 and r["p10"] <= r["p50"] <= r["p90"] for r in backtest)
+
+
+def test_pipeline_flow_over_a_period_alone(db):
+    alone = cli_json("--db", db, "pipeline", "flow", "--period", "2026-Q1", "--format", "json")
+    spelled = cli_json("--db", db, "pipeline", "flow", "--from", "2026-01-01", "--to", "2026-03-31", "--period",
+                       "2026-Q1", "--format", "json")
+    assert alone == spelled
+    refused = run_cli("--db", db, "pipeline", "flow")
+    assert refused.returncode == 1 and "--period" in refused.stderr
+
+
+def test_a_forecast_long_after_the_data_ends_warns_on_stderr_and_a_future_day_is_refused(db):
+    # the demo's data ends on 2026-05-15: as of 2026-09-30 every open deal has sat for months
+    for args in (["forecast"], ["forecast", "deals"], ["forecast", "calls"]):
+        proc = run_cli("--db", db, *args, "--as-of", "2026-09-30", "--format", "json")
+        assert proc.returncode == 0, proc.stderr
+        json.loads(proc.stdout)  # stdout stays pure JSON
+        assert ("the data's last change is on 2026-05-15; a forecast as of 2026-09-30 sees no open deal that can "
+                "still close; use --as-of 2026-05-15 (or a day before it)") in proc.stderr
+    assert "last change" not in run_cli("--db", db, "forecast", "--as-of", "2026-05-15", "--runs", "1000").stderr
+    for args in (["forecast"], ["forecast", "deals"], ["forecast", "calls"]):
+        future = run_cli("--db", db, *args, "--as-of", "2999-01-01")
+        assert future.returncode == 1 and "after today" in future.stderr and "knows nothing more" in future.stderr

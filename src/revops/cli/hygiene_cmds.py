@@ -9,6 +9,7 @@ and stage.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated, Any, Optional
 
 import typer
@@ -22,7 +23,8 @@ hygiene_app = typer.Typer(help="Pipeline hygiene: findings by deal, owner and se
                           invoke_without_command=True, add_completion=False)
 
 AsOfOption = Annotated[Optional[str], typer.Option(
-    "--as-of", help="Check as of this moment, YYYY-MM-DD[THH:MM] (UTC): today() and every age count from it, "
+    "--as-of", help="Check as of this moment, YYYY-MM-DD[THH:MM] (UTC; a day alone means its end, as in metrics "
+                    "and the forecast): today() and every age count from it, "
                     "history and activities after it are not seen, and each deal's stage, amount, close date, "
                     "forecast category and owner are taken from its history then. Default: now, deals as they are.")]
 OwnerOption = Annotated[Optional[str], typer.Option("--owner", help="Only deals of these owners (user ids, comma-separated).")]
@@ -40,6 +42,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(hygiene_app, name="hygiene")
 
 
+def _is_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text.strip())
+        return True
+    except ValueError:
+        return False
+
+
 def _split(text: str | None) -> tuple[str, ...]:
     return tuple(p.strip() for p in (text or "").split(",") if p.strip())
 
@@ -54,6 +64,8 @@ def _report(ctx: typer.Context, as_of: str | None, owner: str | None, rule: str 
     app = app_context(ctx)
     model = app.model()
     moment = parse_moment(as_of, "--as-of", DealError) if as_of else None
+    if moment is not None and as_of is not None and _is_day(as_of):
+        moment += timedelta(days=1)  # a day means its end, as in metrics, pipeline flow and the forecast
     request = HygieneRequest(as_of=moment, rules=_split(rule), owners=_split(owner), severities=_split(severity))
     with app.existing_store(read_only=True) as store:
         store.con.execute("SET enable_progress_bar = false")  # stdout holds the rows; a few seconds at most

@@ -1,6 +1,7 @@
 """`revops pipeline flow`: the pipeline waterfall between two days, reconciling exactly.
 
     revops pipeline flow --from DATE --to DATE [--period 2026-Q2] [--by owner|team] --format json
+    revops pipeline flow --period 2026-Q2      # the flow over the quarter, of the deals closing in it
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import typer
 
 from revops.cli.context import app_context
 from revops.cli.output import FormatOption, OutputFormat, emit
+from revops.errors import ForecastError
 
 pipeline_app = typer.Typer(help="The pipeline's movement: flow (waterfall) between two days.",
                            no_args_is_help=True, add_completion=False)
@@ -35,8 +37,8 @@ def register(app: typer.Typer) -> None:
 @pipeline_app.command("flow", help=FLOW_HELP)
 def flow(
     ctx: typer.Context,
-    start: Annotated[str, typer.Option("--from", help="First day of the flow, YYYY-MM-DD.")],
-    end: Annotated[str, typer.Option("--to", help="Last day of the flow, YYYY-MM-DD.")],
+    start: Annotated[Optional[str], typer.Option("--from", help="First day of the flow, YYYY-MM-DD (default: the --period's first day).")] = None,
+    end: Annotated[Optional[str], typer.Option("--to", help="Last day of the flow, YYYY-MM-DD (default: the --period's last day).")] = None,
     period: Annotated[Optional[str], typer.Option("--period", help="Close-date window: a fiscal quarter such as 2026-Q2 (default: --from to --to).")] = None,
     by: Annotated[Optional[str], typer.Option("--by", help="owner or team: one row per group, with transfers between groups.")] = None,
     fmt: FormatOption = OutputFormat.table,
@@ -45,6 +47,15 @@ def flow(
 
     app = app_context(ctx)
     model = app.model()
+    if start is None or end is None:
+        if period is None:
+            raise ForecastError("pipeline flow needs --from and --to, or a --period (a fiscal quarter such as "
+                                "2026-Q2: the flow runs over it)")
+        from revops.engines.forecast.period import period_bounds
+        from revops.engines.metrics.periods import FiscalCalendar
+
+        first, last = period_bounds(FiscalCalendar(model.company.fiscal_year_start_month), period)
+        start, end = start or first.isoformat(), end or last.isoformat()
     with app.existing_store(read_only=True) as store:
         result = pipeline_flow(store.ibis, model, start=start, end=end, period=period, by=by)
     if isinstance(result, dict):

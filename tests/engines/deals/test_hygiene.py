@@ -4,7 +4,7 @@ rules the store cannot judge say so instead of flagging everything."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -205,3 +205,20 @@ def test_imported_deals_are_never_refused_for_a_gate_they_become_findings(store,
     assert details == {
         "n1": "Stage requirements not met: missing amount, next_step, contact_id; gate fails: amount > 0",
         "n2": "Stage requirements not met: missing next_step, contact_id"}
+
+
+def test_as_of_a_past_day_a_deal_decided_since_is_not_judged_on_fields_the_history_does_not_keep(gtm, model):
+    # open on Mar 20 with no next step recorded today: one still open (flagged), one lost since
+    # (its next step was emptied at the close: not what it was on Mar 20)
+    opened = [{"history_id": f"h{o}", "opportunity_id": o, "changed_at": datetime(2026, 3, 1), "stage": "discovery",
+               "amount": 1000.0, "close_date": date(2026, 6, 30), "owner_id": "ana"} for o in ("open", "lost")]
+    lost = {"history_id": "hlost2", "opportunity_id": "lost", "changed_at": datetime(2026, 3, 25),
+            "stage": "closed_lost", "amount": 1000.0, "close_date": date(2026, 3, 25), "owner_id": "ana"}
+    store = gtm(opportunities=[
+        deal("open", "discovery", created_at=datetime(2026, 3, 1), next_step=None),
+        deal("lost", "closed_lost", created_at=datetime(2026, 3, 1), next_step=None, close_date=date(2026, 3, 25)),
+    ], opportunity_history=[*opened, lost])
+    report = check_hygiene(store.ibis, model, HygieneRequest(as_of=datetime(2026, 3, 20), rules=("no_next_step",)))
+    assert flagged(report, "no_next_step") == {"open"}
+    status = {s.key: s for s in report.rules}["no_next_step"]
+    assert status.unknown == 1 and "next_step not kept in opportunity_history" in status.note

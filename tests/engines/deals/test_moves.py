@@ -120,6 +120,24 @@ def test_a_rep_s_own_forecast_category_survives_a_move_but_not_a_close(pipeline,
     assert deal == [{"forecast_category": "omitted", "probability": 0.0}]
 
 
+def test_a_deal_closes_the_day_it_is_closed_unless_the_move_says_when(pipeline, model):
+    # the deal expected to close Jun 30; won on Mar 31 at 23:30 UTC, 19:30 in New York
+    late = datetime(2026, 3, 31, 23, 30)
+    move_deal(pipeline, model, StageMove("called", "closed_lost", {"lost_reason": "budget"}), late)
+    move_deal(pipeline, model, StageMove("sol", "closed_lost", {"lost_reason": "budget", "close_date": "2026-03-20"}),
+              NOW)
+    closes = {r["opportunity_id"]: r["close_date"] for r in pipeline.query(
+        "SELECT opportunity_id, close_date FROM opportunities WHERE stage = 'closed_lost'")}
+    assert closes == {"called": date(2026, 3, 31), "sol": date(2026, 3, 20)}
+    history = pipeline.query("SELECT close_date FROM opportunity_history WHERE opportunity_id = 'called' "
+                             "ORDER BY changed_at DESC LIMIT 1")
+    assert history == [{"close_date": date(2026, 3, 31)}]
+    # reopening and closing again: a closed deal moved between closed stages keeps its day
+    move_deal(pipeline, model, StageMove("called", "closed_won"), datetime(2026, 4, 2, 12))
+    assert pipeline.query("SELECT close_date FROM opportunities WHERE opportunity_id = 'called'") == [
+        {"close_date": date(2026, 3, 31)}]
+
+
 def test_unknown_deals_and_stages_are_refused_clearly(pipeline, model):
     before = snapshot(pipeline)
     with pytest.raises(MoveRefused) as nobody:

@@ -202,9 +202,15 @@ def _stage_order(stage: ir.StringValue, stages: list[Any]) -> ir.IntegerValue:
 def _state_as_of(con: Any, model: Any, opps: ir.Table, as_of: ir.Value) -> ir.Table:
     """The deals as they stood at the moment, by the metrics layer's as-of reading
     (``revops.engines.metrics.asof``): a deal decided later without history was open then,
-    its stage, amount and close date unknown."""
+    its stage, amount and close date unknown. ``_decided_since``: open then, closed now (its
+    fields the history does not keep describe its close, not that day)."""
+    closed = model.won_stage_keys + model.lost_stage_keys
+    opps = opps.mutate(_closed_now=opps.stage.isin(closed).fill_null(False) if closed else ibis.literal(False))
     t = asof.opportunities_before(opps, con.table("opportunity_history"), model, as_of)
-    return t.rename(_open_unknown="__open_unknown")
+    open_keys = [s.key for s in model.pipeline.stages if not s.is_closed]
+    open_then = t.stage.isin(open_keys).fill_null(False) | t.__open_unknown
+    t = t.mutate(_decided_since=open_then & t._closed_now)
+    return t.rename(_open_unknown="__open_unknown").drop("_closed_now")
 
 
 def _with_last_activity(con: Any, t: ir.Table, as_of: ir.Value, ids: tuple[str, ...] | None) -> ir.Table:

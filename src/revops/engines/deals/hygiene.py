@@ -33,11 +33,12 @@ from revops.engines.deals.facts import (
     ACTIVITY_FIELDS, DERIVED, HISTORY_FIELDS, MICROS_PER_DAY, Availability, FactsRequest, availability,
     custom_field_notes, deal_facts, with_custom_fields,
 )
-from revops.engines.deals.gates import filled_column
+from revops.engines.deals.gates import filled_column, gate_fields
 from revops.errors import DealError
 from revops.model.expressions import Expression, parse
 from revops.model.expressions import nodes as n
 from revops.model.expressions.ibis_compiler import literal
+from revops.model.fields import custom_field_types
 from revops.store import schema
 from revops.store.store import utcnow
 
@@ -143,13 +144,19 @@ def check_hygiene(con: Any, model: Any, request: HygieneRequest | None = None) -
     for f in required:
         columns[f"filled:{f}"] = filled_column(facts[f])
     shown: list[str] = []
+    not_kept = fields_not_kept(con, model)
+    decided_since = facts._decided_since if "_decided_since" in facts.columns else None
     for i, (rule, expression, fields) in enumerate(deal_rules):
         flag = expression.to_ibis(facts, as_of).fill_null(False)
         scope = facts.stage.isin(rule.stages).fill_null(False) if rule.stages else None
-        columns[f"flag:{i}"] = flag & scope if scope is not None else flag
         judged = [f for f in fields if f in UNKNOWABLE]
-        if judged:
-            unknown = facts.is_open & reduce(operator.or_, [facts[f].isnull() for f in judged])
+        unknown = facts.is_open & reduce(operator.or_, [facts[f].isnull() for f in judged]) if judged else None
+        if decided_since is not None and fields_read(model, fields) & not_kept:
+            # today's next step or lost reason of a deal decided since is not what it was then
+            flag = flag & ~decided_since
+            unknown = decided_since if unknown is None else unknown | decided_since
+        columns[f"flag:{i}"] = flag & scope if scope is not None else flag
+        if unknown is not None:
             columns[f"unknown:{i}"] = unknown & scope if scope is not None else unknown
         shown.extend(f for f in fields if f not in shown)
     for f in shown:
@@ -164,10 +171,11 @@ def check_hygiene(con: Any, model: Any, request: HygieneRequest | None = None) -
                              "severity": rule.severity, "detail": describe(rule, fields, row, as_of),
                              "stage": row["stage"], "amount": row["amount"]})
         unknown = sum(data[f"unknown:{i}"].to_pylist()) if f"unknown:{i}" in data.column_names else 0
-        notes = [_unknown_note(unknown, [f for f in fields if f in UNKNOWABLE])] if unknown else []
+        past = sorted(fields_read(model, fields) & not_kept) if decided_since is not None else []
+        notes = [_unknown_note(unknown, [f for f in fields if f in UNKNOWABLE], past)] if unknown else []
         notes += [custom[f] for f in fields if f in custom]
         notes += [f"{f} is empty on every deal: is it in your CRM export (or its mapping)?" for f in fields
-                  if f not in DERIVED and f not in custom and data.num_rows
+                  if f not in DERIVED and f not in custom and f not in past and data.num_rows
                   and data[f"value:{f}"].null_count == data.num_rows]
         note = "; ".join(notes) or None
         statuses[rule.key] = RuleStatus(rule.key, rule.label or rule.key, rule.severity, rule.table, True,
@@ -185,6 +193,29 @@ def check_hygiene(con: Any, model: Any, request: HygieneRequest | None = None) -
                          tuple(r.key for r in rules if r.at_risk))
 
 
+FIXED_FIELDS = frozenset({"opportunity_id", "account_id", "name", "type", "product", "source", "created_at",
+                          "lead_id", "campaign_id"})
+"""Fields of a deal set when it is created: today's value is the value on any day it existed."""
+
+
+def fields_not_kept(con: Any, model: Any) -> frozenset[str]:
+    """Deal fields opportunity_history does not keep and that are not fixed at creation
+    (next_step, contact_id, lost_reason, custom fields): only today's value is known. As of a
+    past day it is read for the deals still as they were (open then and open now); for a deal
+    decided since, today's value describes its close (an emptied next step, a lost reason)."""
+    kept = set(schema.table("opportunities").history_fields) | FIXED_FIELDS
+    columns = set(con.table("opportunities").columns) | set(custom_field_types(model, "opportunities"))
+    return frozenset(c for c in columns if c not in kept and c not in DERIVED)
+
+
+def fields_read(model: Any, fields: list[str]) -> set[str]:
+    """The deal fields a rule reads: its own, and for the stage requirements the fields they read."""
+    out = set(fields)
+    if out & {"missing_required_fields", "failed_gates"}:
+        out |= {f for st in model.pipeline.stages for f in st.required_fields} | set(gate_fields(model))
+    return out
+
+
 _WHY_UNKNOWN = {
     "days_in_stage": "the deal entered its stage before its history starts",
     "median_days_in_stage": "no deal has left the stage yet",
@@ -193,9 +224,11 @@ _WHY_UNKNOWN = {
 }
 
 
-def _unknown_note(count: int, fields: list[str]) -> str:
-    why = "; ".join(f"{f} unknown when {_WHY_UNKNOWN[f]}" for f in fields if f in _WHY_UNKNOWN)
-    return f"{count:,} open deal{'s' * (count != 1)} not judged ({why})"
+def _unknown_note(count: int, fields: list[str], past: list[str] | None = None) -> str:
+    why = [f"{f} unknown when {_WHY_UNKNOWN[f]}" for f in fields if f in _WHY_UNKNOWN]
+    if past:
+        why.append(f"{', '.join(past)} not kept in opportunity_history: unknown then for a deal decided since")
+    return f"{count:,} open deal{'s' * (count != 1)} not judged ({'; '.join(why)})"
 
 
 # -- details --------------------------------------------------------------------------------

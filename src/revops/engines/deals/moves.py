@@ -11,7 +11,9 @@ A move, in one transaction:
    required fields filled, its gate expressions true. If not, the move is refused (stage_gate,
    409) with what is missing and what fails, and **nothing changes**;
 3. the deal is updated (stage, the values given, ``updated_at``; its forecast category and
-   probability follow the stage unless the rep set their own; a custom field the model declares
+   probability follow the stage unless the rep set their own; a deal moved from an open stage
+   into a closed one closes that day, its close date set to the company's date of the move
+   unless the move sets one (``--set close_date=``); a custom field the model declares
    gets its column, of its declared type, the first time a move sets it), and a row is appended to
    opportunity_history when a tracked field changed (stage, amount, close date, forecast
    category, owner), with ``changed_by`` and ``source``;
@@ -29,7 +31,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from revops.engines.deals.gates import requirements, skipped_stages
@@ -130,6 +132,8 @@ def apply_move(con: Any, model: Any, move: StageMove, now: datetime) -> MoveResu
     for name in FOLLOWS_STAGE:
         if name not in values and name in before and _follows(before.get(name), source, target, name):
             after[name] = getattr(target, name)
+    if target.is_closed and "close_date" not in values and not (source is not None and source.is_closed):
+        after["close_date"] = closing_day(model, now)  # a deal closes the day it is closed
     skipped = tuple(skipped_stages(model, before.get("stage"), target.key))
     gate = requirements(model)[target.key]
     record = _gate_record(con, model, gate.fields, before, after, target, skipped, now)
@@ -171,6 +175,13 @@ def apply_move(con: Any, model: Any, move: StageMove, now: datetime) -> MoveResu
 
 
 # -- parts ------------------------------------------------------------------------------------
+def closing_day(model: Any, now: datetime) -> date:
+    """The company's calendar day at ``now`` (naive UTC): the close date of a deal closed then."""
+    from zoneinfo import ZoneInfo
+
+    return now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(model.company.timezone)).date()
+
+
 def _target_stage(model: Any, text: str) -> Any:
     from revops.ingest.validate import vocab_key
 

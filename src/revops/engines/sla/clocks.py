@@ -39,6 +39,7 @@ import pandas as pd
 from revops.engines.business_time import BusinessCalendar, utc_instants
 from revops.engines.sla import business_clock
 from revops.engines.sla.events import EventRows, Tables, event_rows, record_key
+from revops.model.events import resolve_event
 from revops.errors import SlaError
 
 CLOCK_COLUMNS: tuple[str, ...] = (
@@ -186,8 +187,21 @@ def _event(sla: Any, end: str, tables: Tables, model: Any) -> EventRows:
 
 
 def _stops(sla: Any, starts: ir.Table, tables: Tables, model: Any, at: ir.Value) -> ir.Table:
-    """__stop_rid, stopped_at: the stop each started record has by ``at``."""
-    stop = _event(sla, "stop", tables, model)
+    """__stop_rid, stopped_at: the stop each started record has by ``at``. A named stop event
+    (first touch, kickoff held) is read for the started records only: it reads no other
+    record's row, and an SLA that applies to few records (expansion signals) should not pay
+    for every deal's activities."""
+    event = resolve_event(sla.stop)
+    if event.field is None:
+        key = record_key(event.table)
+
+        def scoped(name: str) -> ir.Table:
+            t = tables(name)
+            return t.semi_join(starts, t[key].cast("string") == starts.record_id) if name == event.table else t
+
+        stop = _event(sla, "stop", scoped, model)
+    else:
+        stop = _event(sla, "stop", tables, model)
     p = stop.rows.filter(stop.rows.at <= at)
     if stop.repeats:
         s = starts.select(__sid=starts.record_id, __started=starts.started_at)
