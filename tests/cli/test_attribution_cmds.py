@@ -177,3 +177,17 @@ def test_table_and_csv_for_people_and_spreadsheets(db):
     assert table.returncode == 0 and "paid_search" in table.stdout and "removal" in table.stdout
     csv = run_cli("--db", db, "attribution", "--model", "linear", "--format", "csv")
     assert csv.stdout.splitlines()[0] == "channel,conversions,value,cost,cost_per_conversion,roi"
+
+
+def test_a_table_shows_every_amount_in_whole_units(db):
+    # pipeline, linear: paid_search has $3,500 of value for $800 of ads, $533.33 per conversion
+    table = run_cli("--db", db, "attribution", "--model", "linear", "--conversion", "pipeline", env={"COLUMNS": "200"})
+    assert table.returncode == 0, table.stderr
+    [row] = [line for line in table.stdout.splitlines() if "paid_search" in line]
+    cells = [c.strip() for c in row.split("│") if c.strip()]
+    assert cells == ["paid_search", "1.50", "3,500", "800", "533", "+3.38"]
+    assert "worth 4,000 from" in table.stderr  # O1 $1,000 + O2 $3,000, not 4,000.00
+    # opportunities are a count, worth 1 each: shares of one keep their decimals
+    count = run_cli("--db", db, "attribution", "--model", "linear", env={"COLUMNS": "200"})
+    [row] = [line for line in count.stdout.splitlines() if "paid_search" in line]
+    assert [c.strip() for c in row.split("│") if c.strip()][:4] == ["paid_search", "1.50", "1.50", "800"]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -116,14 +117,32 @@ def test_pipeline_flow_over_a_period_alone(db):
 
 
 def test_a_forecast_long_after_the_data_ends_warns_on_stderr_and_a_future_day_is_refused(db):
-    # the demo's data ends on 2026-05-15: as of 2026-09-30 every open deal has sat for months
+    # the demo (today 2026-05-15) last changed on 2026-05-14: as of 2026-09-30 every open deal has sat for months
     for args in (["forecast"], ["forecast", "deals"], ["forecast", "calls"]):
         proc = run_cli("--db", db, *args, "--as-of", "2026-09-30", "--format", "json")
         assert proc.returncode == 0, proc.stderr
         json.loads(proc.stdout)  # stdout stays pure JSON
-        assert ("the data's last change is on 2026-05-15; a forecast as of 2026-09-30 sees no open deal that can "
-                "still close; use --as-of 2026-05-15 (or a day before it)") in proc.stderr
+        assert ("the data's last change is on 2026-05-14; a forecast as of 2026-09-30 sees no open deal that can "
+                "still close; use --as-of 2026-05-14 (or a day before it)") in proc.stderr
     assert "last change" not in run_cli("--db", db, "forecast", "--as-of", "2026-05-15", "--runs", "1000").stderr
     for args in (["forecast"], ["forecast", "deals"], ["forecast", "calls"]):
         future = run_cli("--db", db, *args, "--as-of", "2999-01-01")
         assert future.returncode == 1 and "after today" in future.stderr and "knows nothing more" in future.stderr
+
+
+def test_accuracy_by_bias_names_the_reps_and_says_what_bias_is_measured_against(db):
+    proc = run_cli("--db", db, "forecast", "accuracy", "--quarters", "4", "--by", "bias", env={"COLUMNS": "250"})
+    assert proc.returncode == 0, proc.stderr
+    with Store(db, read_only=True) as store:
+        names = [n for (n,) in store.con.execute("SELECT name FROM users WHERE name IS NOT NULL").fetchall()]
+    assert " name " in proc.stdout and any(n in proc.stdout for n in names)
+    assert "commit/actual over the median rep's (" in proc.stdout
+    assert "above 1.25 happy ears, below 0.75 sandbagging" in proc.stdout
+    rows = cli_json("--db", db, "forecast", "accuracy", "--quarters", "4", "--by", "bias", "--format", "json")
+    assert rows and {"owner", "ratio", "bias", "verdict"} <= set(rows[0])
+
+
+def test_call_history_table_shows_amounts_in_whole_units(db):
+    proc = run_cli("--db", db, "forecast", "calls", "--history", env={"COLUMNS": "300"})
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"\d,\d{3}\b", proc.stdout) and not re.search(r"\d\.\d\d\b", proc.stdout)

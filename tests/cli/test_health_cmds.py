@@ -28,3 +28,21 @@ def test_a_bad_health_measure_is_reported_with_its_line(write):
     out = run_cli("--model", str(path), "validate")
     assert out.returncode == 1
     assert "revops.yaml:3" in out.stdout + out.stderr and "full_at and zero_at" in out.stdout + out.stderr
+
+
+def test_health_table_shows_the_churn_risk_flag_and_renewals_follow_it(demo_files, tmp_path):
+    db = tmp_path / "d.duckdb"
+    shutil.copy(demo_files["small"], db)
+    table = run_cli("--db", str(db), "health", "--as-of", "2026-05-15", env={"COLUMNS": "250"})
+    assert table.returncode == 0, table.stderr
+    assert "at_risk" in table.stdout
+    health = {r["account_id"]: r for r in json.loads(run_cli(
+        "--db", str(db), "health", "--as-of", "2026-05-15", "--format", "json").stdout)}
+    renewals = json.loads(run_cli("--db", str(db), "health", "renewals", "--as-of", "2026-05-15",
+                                  "--within", "365", "--format", "json").stdout)
+    # the demo has flagged accounts outside the red band (a measure under critical_below)
+    assert any(r["at_risk"] and r["band"] != "red" for r in renewals)
+    for r in renewals:
+        flagged = health[r["account_id"]]["at_risk"]
+        assert r["at_risk"] == flagged and (r["risk"] == "high") == flagged
+        assert r["arr_at_risk"] == (r["arr"] if flagged else 0)

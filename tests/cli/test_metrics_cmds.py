@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -113,3 +114,20 @@ def test_snapshot_then_as_of_gives_the_same_open_pipeline(demo_db):
     stored = json.loads(snap.stdout)
     [row] = metrics(demo_db, "open_pipeline", "--as-of", "2026-06-30")
     assert row["value"] == pytest.approx(stored["open_pipeline"])
+
+
+def test_a_table_shows_durations_to_one_decimal_and_json_counts_as_whole_numbers(demo_db):
+    table = run_cli("--db", demo_db, "metrics", "cac_payback_months", "sales_cycle_days", "speed_to_lead_minutes",
+                    "won_count", "--from", "2026-01-01", "--to", "2026-06-30", env={"COLUMNS": "200"})
+    assert table.returncode == 0, table.stderr
+    values = {cells[0]: cells[1] for cells in ([c.strip() for c in line.split("│") if c.strip()]
+                                               for line in table.stdout.splitlines()) if len(cells) == 2}
+    assert re.fullmatch(r"[\d,]+\.\d months", values["cac_payback_months"])
+    assert re.fullmatch(r"[\d,]+\.\d days", values["sales_cycle_days"])
+    assert re.fullmatch(r"[\d,]+\.\d minutes", values["speed_to_lead_minutes"])
+    assert re.fullmatch(r"[\d,]+", values["won_count"])
+    rows = {r["metric"]: r["value"] for r in metrics(demo_db, "won_count", "cac_payback_months", "open_deal_count",
+                                                     "--from", "2026-01-01", "--to", "2026-06-30")}
+    assert type(rows["won_count"]) is int and type(rows["open_deal_count"]) is int  # 31, not 31.0
+    assert isinstance(rows["cac_payback_months"], float)  # full precision, not rounded
+    assert {m["name"]: m["format"] for m in metrics(demo_db, "--list")}["cac_payback_months"] == "months"

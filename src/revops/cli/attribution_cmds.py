@@ -73,6 +73,7 @@ def attribution(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     from revops.engines import attribution as engine
+    from revops.engines.attribution.report import MONEY
 
     if not half_life > 0:
         raise typer.BadParameter(f"{half_life} is not a positive number of days", param_hint="--half-life")
@@ -85,7 +86,7 @@ def attribution(
         credit = engine.attribute(journeys, model.value, half_life_days=half_life)
         rows = engine.rows(credit)
         _summary(credit, journeys, f"{paths}", model.value, None)
-        _print(rows, fmt, f"{model.value} attribution of {paths}")
+        _print(rows, fmt, f"{model.value} attribution of {paths}", money_value=False)
         return
     request = engine.JourneyRequest(conversion=(conversion or Conversion.opportunity).value,
                                     by=(by or Grouping.channel).value,
@@ -97,19 +98,21 @@ def attribution(
     credit = engine.attribute(stored.journeys, model.value, half_life_days=half_life)
     rows = engine.rows(credit, stored)
     _summary(credit, stored.journeys, "the store", model.value, stored)
-    _print(rows, fmt, f"{model.value} attribution of {request.conversion} by {request.by}")
+    _print(rows, fmt, f"{model.value} attribution of {request.conversion} by {request.by}",
+           money_value=request.conversion in MONEY)
 
 
 def _summary(credit: Any, journeys: Any, source: str, model: str, stored: Any) -> None:
     """What was attributed, on stderr (stdout holds only the rows)."""
-    line = (f"{model}: {journeys.total_conversions:,.0f} conversions worth {journeys.total_value:,.2f} from "
+    worth = _worth(stored)
+    line = (f"{model}: {journeys.total_conversions:,.0f} conversions worth {worth(journeys.total_value)} from "
             f"{journeys.total_journeys:,.0f} journeys ({journeys.count:,} rows) in {source}")
     if credit.conversion_probability is not None:
         line += f"; P(conversion) {credit.conversion_probability:.4f}"
     stderr.print(line, highlight=False, soft_wrap=True)
     if stored is not None and stored.conversions_without_touches:
         stderr.print(f"{stored.conversions_without_touches:,.0f} conversion(s) worth "
-                     f"{stored.value_without_touches:,.2f} had no touch of their own before them and are not "
+                     f"{worth(stored.value_without_touches)} had no touch of their own before them and are not "
                      "attributed", highlight=False, soft_wrap=True)
     if stored is None and model == "time_decay":
         stderr.print("a paths file has no timestamps: each step back from the conversion counts as one day",
@@ -119,21 +122,36 @@ def _summary(credit: Any, journeys: Any, source: str, model: str, stored: Any) -
                      "lead's creation, the last as the opportunity's", highlight=False, soft_wrap=True)
 
 
-def _print(rows: list[dict[str, Any]], fmt: OutputFormat, title: str) -> None:
+def _worth(stored: Any):
+    """How a conversion value reads: money (whole units, as every amount in the tables) for the
+    store's pipeline and revenue, a number with two decimals otherwise."""
+    from revops.engines.attribution.report import MONEY
+
+    money = stored is not None and stored.request.conversion in MONEY
+    return (lambda v: f"{v:,.0f}") if money else (lambda v: f"{v:,.2f}")
+
+
+MONEY_COLUMNS = ("cost", "cost_per_conversion")
+"""Columns in the company currency: whole units, like every amount the tables show."""
+
+
+def _print(rows: list[dict[str, Any]], fmt: OutputFormat, title: str, *, money_value: bool) -> None:
+    """The rows; in a table, money in whole units (``value`` too when it is an amount: pipeline
+    or revenue), conversions to two decimals (a model gives a channel a share of one)."""
     if fmt is not OutputFormat.table:
         emit(rows, fmt)
         return
-    shown = [{k: _cell(k, v) for k, v in r.items()} for r in rows]
+    shown = [{k: _cell(k, v, money_value) for k, v in r.items()} for r in rows]
     emit(shown, fmt, title=title)
 
 
-def _cell(column: str, value: Any) -> Any:
-    if value is None or not isinstance(value, float):
+def _cell(column: str, value: Any, money_value: bool) -> Any:
+    if value is None or not isinstance(value, (float, int)) or isinstance(value, bool):
         return value
     if column == "removal_effect":
         return f"{value:.1%}"
     if column == "roi":
         return f"{value:+.2f}"
-    if column == "conversions":
-        return f"{value:,.2f}"
-    return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
+    if column in MONEY_COLUMNS or (column == "value" and money_value):
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"

@@ -55,6 +55,7 @@ def forecast(ctx: typer.Context, period: PeriodOption = None, as_of: AsOfOption 
     model = app.model()
     with app.existing_store(read_only=True) as store:
         fc = engine.forecast(store.ibis, model, period=period, as_of=as_of, runs=runs, seed=seed)
+    _warn(fc)
     result = fc.as_dict()
     if fmt is OutputFormat.table:
         emit([{"number": k, "amount": f"{result[k]:,.0f}"} for k in FORECAST_KEYS[2:]], fmt,
@@ -67,38 +68,43 @@ def forecast(ctx: typer.Context, period: PeriodOption = None, as_of: AsOfOption 
 
 
 DEAL_COLUMNS = ["opportunity_id", "owner", "stage", "category", "amount", "value", "close_date", "p_in_period",
-                "p_win", "p_won", "expected", "risks"]
+                "p_win", "p_won", "expected", "risks", "upside"]
 
 
 @forecast_app.command("deals")
 def deals(ctx: typer.Context, period: PeriodOption = None, as_of: AsOfOption = None,
-          risk_only: Annotated[bool, typer.Option("--risk-only", help="Only deals with at least one risk flag.")] = False,
+          risk_only: Annotated[bool, typer.Option("--risk-only", help="Only deals with at least one risk flag (upside is not a risk).")] = False,
           owner: Annotated[Optional[str], typer.Option("--owner", help="Only this owner's deals (user_id).")] = None,
           fmt: FormatOption = OutputFormat.table) -> None:
     """Every open deal of the forecast with its chance to be decided in the period (p_in_period),
-    to be won when decided (p_win), both (p_won), its expected booking and risk flags:
-    close_date_passed, no_close_date, pushed_often, stale, no_amount, likely_to_slip, commit_at_risk, upside."""
+    to be won when decided (p_win), both (p_won), its expected booking, its risk flags (risks, a
+    list: close_date_passed, no_close_date, pushed_often, stale, no_amount, likely_to_slip,
+    commit_at_risk) and upside (true: not called commit or best case, yet a 60%+ chance to be won)."""
     from revops.engines import forecast as engine
-    from revops.engines.forecast.risk import risk_flags
+    from revops.engines.forecast.risk import risk_flags, upside_signal
     from revops.engines.forecast.world import day_date
 
     app = app_context(ctx)
     model = app.model()
     with app.existing_store(read_only=True) as store:
         fc = engine.forecast(store.ibis, model, period=period, as_of=as_of, runs=1000)
+    _warn(fc)
     d = fc.deals.copy()
     d["risks"] = risk_flags(d)
+    d["upside"] = upside_signal(d)
     d["expected"] = d["p_won"] * d["booked"]
     d["close_date"] = [day_date(c).isoformat() if c == c else None for c in d["close_day"]]
     if risk_only:
-        d = d[d["risks"] != ""]
+        d = d[d["risks"].map(len) > 0]
     if owner:
         d = d[d["owner"] == owner]
     d = d.sort_values("expected", ascending=False)
     rows = [{c: plain(r[c]) for c in DEAL_COLUMNS} for _, r in d.iterrows()]
     if fmt is OutputFormat.table:
-        columns = ["opportunity_id", "owner", "stage", "category", "value", "close_date", "p_won", "expected", "risks"]
-        shown = [{**r, **{k: _money(r[k]) for k in ("value", "expected")}, "p_won": _pct(r["p_won"])}
+        columns = ["opportunity_id", "owner", "stage", "category", "value", "close_date", "p_won", "expected", "risks",
+                   "upside"]
+        shown = [{**r, **{k: _money(r[k]) for k in ("value", "expected")}, "p_won": _pct(r["p_won"]),
+                  "risks": ", ".join(r["risks"]), "upside": "upside" if r["upside"] else ""}
                  for r in rows[:200]]
         emit(shown, fmt, columns=columns, title=f"Deals in the forecast of {fc.period} as of {fc.as_of} ({len(rows):,})")
         if len(rows) > 200:
@@ -147,10 +153,15 @@ def calls(ctx: typer.Context, period: PeriodOption = None, as_of: AsOfOption = N
     with app.existing_store(read_only=True) as store:
         if history:
             frame = call_history(store, period=period)
-            emit([{k: plain(v) for k, v in r.items()} for r in frame.to_dict("records")], fmt)
+            rows = [{k: plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+            if fmt is OutputFormat.table:  # amounts in whole units, as in the roll-up
+                rows = [{**r, **{k: _money(r.get(k)) for k in ("amount", "previous_amount")}} for r in rows]
+            emit(rows, fmt, title=f"Forecast calls{f' for {period}' if period else ''}, every version"
+                 if fmt is OutputFormat.table else None)
             return
         world = engine.load_world(store.ibis, model)
         fc = engine.forecast(store.ibis, model, period=period, as_of=as_of, world=world, by_owner=True)
+        _warn(fc)
         day = fc.as_of
         in_force = latest_calls(store, period=fc.period, at=day)
         in_force = in_force[in_force["category"] == category]
@@ -264,6 +275,7 @@ def accuracy(ctx: typer.Context,
     call against the rep's actual), and each rep's bias (sandbagging or happy ears)."""
     from revops.engines import forecast as engine
     from revops.engines.forecast.accuracy import accuracy as compute_accuracy
+    from revops.engines.forecast.accuracy import median_ratio
     from revops.engines.forecast.calls import latest_calls
     from revops.engines.forecast.valuation import list_prices
 
@@ -282,14 +294,36 @@ def accuracy(ctx: typer.Context,
                 commits[label, day] = {u: float(a) for u, a in zip(mine["user_id"], mine["amount"])}
             return commits[label, day].get(owner)
 
-        result = compute_accuracy(engine.load_world(store.ibis, model), quarters=quarters, week=week,
+        world = engine.load_world(store.ibis, model)
+        result = compute_accuracy(world, quarters=quarters, week=week,
                                   list_prices=list_prices(store.ibis), rep_call=rep_call if has_calls else None)
     key = {"category": "categories", "rep": "reps", "bias": "bias"}[by]
     rows = [{k: plain(v) for k, v in r.items()} for r in result[key]]
-    if fmt is OutputFormat.table:
-        rows = [{k: (_money(v) if k in ("called", "landed", "commit", "best_case", "call", "actual") else
-                     f"{v:.2f}" if isinstance(v, float) else v) for k, v in r.items()} for r in rows]
-    emit(rows, fmt, title=f"Forecast accuracy by {by} at week {week}")
+    if fmt is not OutputFormat.table:
+        emit(rows, fmt)
+        return
+    names = {u: n for u, n in zip(world.users["user_id"], world.users["name"]) if isinstance(n, str)}
+    money = ("called", "landed", "commit", "best_case", "call", "actual")
+    rows = [{**({"owner": r["owner"], "name": names.get(r["owner"], "")} if "owner" in r else {}),
+             **{k: (_money(v) if k in money else f"{v:.2f}" if isinstance(v, float) else v)
+                for k, v in r.items()}} for r in rows]
+    emit(rows, fmt, title=f"Forecast accuracy by {by} at week {week}",
+         caption=_bias_caption(median_ratio(result["reps"])) if by == "bias" else None)
+
+
+def _bias_caption(median: float | None) -> str:
+    """How to read ``bias`` (``accuracy.rep_bias``)."""
+    from revops.engines.forecast.accuracy import BIAS_BAND, MIN_ACTUAL_QUARTERS
+
+    yardstick = f"the median rep's ({median:.2f})" if median is not None else "the median rep's (none yet)"
+    return (f"bias = the rep's commit/actual over {yardstick}: above {1 + BIAS_BAND:.2f} happy ears, below "
+            f"{1 - BIAS_BAND:.2f} sandbagging (a verdict needs {MIN_ACTUAL_QUARTERS}+ quarters with bookings)")
+
+
+def _warn(fc: Any) -> None:
+    """The forecast's warnings (``PeriodForecast.warnings``) on stderr: stdout stays the result."""
+    for text in fc.warnings:
+        stderr.print(f"[yellow]warning:[/] {text}", highlight=False, soft_wrap=True)
 
 
 def _company_call(store: Any, users: Any):

@@ -23,7 +23,7 @@ AsOfOption = Annotated[Optional[str], typer.Option(
     "--as-of", help="Score as of this day, YYYY-MM-DD: only data from before it is read. Default: today.")]
 BandOption = Annotated[Optional[str], typer.Option("--band", help="Only accounts in these bands (comma-separated).")]
 AccountOption = Annotated[Optional[str], typer.Option("--account", help="Only these accounts (ids, comma-separated).")]
-TABLE_COLUMNS = ["account_id", "account_name", "score", "band", "trend", "trend_delta", "reasons"]
+TABLE_COLUMNS = ["account_id", "account_name", "score", "band", "trend", "trend_delta", "at_risk", "reasons"]
 
 
 def register(app: typer.Typer) -> None:
@@ -84,7 +84,8 @@ def renewals(ctx: typer.Context, as_of: AsOfOption = None, within: Annotated[int
         "--within", help="Renewals due in this many days after the day.")] = 180,
         band: BandOption = None, account: AccountOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """The renewal forecast: each customer's next renewal in the window, its ARR, health score,
-    band and risk (high in the at-risk bands: the ARR is at risk), soonest first."""
+    band, at_risk (the churn-risk flag of `revops health`) and risk (high when at_risk: the ARR
+    is at risk; medium in the band above an at-risk band; else low), soonest first."""
     from revops.engines.health.renewals import RENEWAL_COLUMNS, renewal_forecast
 
     report, model, store = _report(ctx, as_of, band, account)

@@ -24,7 +24,12 @@ def register(app: typer.Typer) -> None:
     app.command("snapshot")(snapshot)
 
 
-def format_value(value: Any, fmt: str) -> str:
+DURATION_UNITS = ("days", "months", "minutes")
+
+
+def format_value(value: Any, fmt: str, unit: str | None = None) -> str:
+    """A metric's value as a table shows it, by its ``format`` (and ``unit`` for plain numbers):
+    currency without cents, percent and durations to one decimal, counts whole."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if fmt == "percent":
@@ -35,7 +40,19 @@ def format_value(value: Any, fmt: str) -> str:
         return f"{value:,.1f} {fmt}"
     if fmt == "ratio":
         return f"{value:.2f}x"
+    if unit in DURATION_UNITS:
+        return f"{value:,.1f} {unit}"
+    if unit == "count" and float(value).is_integer():
+        return f"{value:,.0f}"
     return f"{value:,.6g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def plain_value(value: Any, unit: str | None) -> Any:
+    """A metric's value as JSON and CSV hold it: full precision, and a count as a whole number
+    (31, not 31.0)."""
+    if unit == "count" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def metrics(
@@ -62,16 +79,19 @@ def metrics(
         frame = engine.compute(con, model, names, by=by, period=period, start=start, end=end,
                                as_of=as_of, where=where)
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    listed = {m["name"]: m for m in engine.list_metrics(model)}
     if fmt is OutputFormat.table:
-        formats = {m["name"]: m["format"] for m in engine.list_metrics(model)}
         for r in rows:
-            r["value"] = format_value(r["value"], formats.get(r["metric"], "number"))
+            m = listed.get(r["metric"], {})
+            r["value"] = format_value(r["value"], m.get("format", "number"), m.get("unit"))
             for dim in (by or "").split(","):
                 if dim.strip() and r.get(dim.strip()) is None:
                     r[dim.strip()] = "(none)"  # records with no value for the dimension
         title = "as of " + as_of if as_of else None
         emit(rows, fmt, title=title)
         return
+    for r in rows:
+        r["value"] = plain_value(r["value"], listed.get(r["metric"], {}).get("unit"))
     emit(rows, fmt)
 
 

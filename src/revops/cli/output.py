@@ -55,8 +55,10 @@ def to_json(data: Any) -> str:
     return json.dumps(plain(data), indent=2, ensure_ascii=False)
 
 
-def emit(data: Any, fmt: OutputFormat, *, columns: list[str] | None = None, title: str | None = None) -> None:
-    """Print ``data`` (a list of row dicts or one dict) in the asked format."""
+def emit(data: Any, fmt: OutputFormat, *, columns: list[str] | None = None, title: str | None = None,
+         caption: str | None = None) -> None:
+    """Print ``data`` (a list of row dicts or one dict) in the asked format; a table may carry a
+    ``caption`` under it (how to read it)."""
     if fmt is OutputFormat.json:
         sys.stdout.write(to_json(data) + "\n")
         return
@@ -75,7 +77,7 @@ def emit(data: Any, fmt: OutputFormat, *, columns: list[str] | None = None, titl
             writer.writerow(["" if row.get(c) is None else _csv_cell(row.get(c)) for c in columns])
         sys.stdout.write(buf.getvalue())
         return
-    table = RichTable(title=title, show_lines=False)
+    table = RichTable(title=title, caption=caption, show_lines=False)
     for c in columns:
         table.add_column(c, overflow="fold")
     for row in rows:

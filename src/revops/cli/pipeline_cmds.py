@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from revops.cli.context import app_context
-from revops.cli.output import FormatOption, OutputFormat, emit
+from revops.cli.output import FormatOption, OutputFormat, emit, stderr
 from revops.errors import ForecastError
 
 pipeline_app = typer.Typer(help="The pipeline's movement: flow (waterfall) between two days.",
@@ -43,7 +43,8 @@ def flow(
     by: Annotated[Optional[str], typer.Option("--by", help="owner or team: one row per group, with transfers between groups.")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    from revops.engines.forecast import pipeline_flow
+    from revops.engines.forecast import flow_warnings, load_world, pipeline_flow
+    from revops.engines.metrics.periods import parse_date
 
     app = app_context(ctx)
     model = app.model()
@@ -57,7 +58,10 @@ def flow(
         first, last = period_bounds(FiscalCalendar(model.company.fiscal_year_start_month), period)
         start, end = start or first.isoformat(), end or last.isoformat()
     with app.existing_store(read_only=True) as store:
-        result = pipeline_flow(store.ibis, model, start=start, end=end, period=period, by=by)
+        world = load_world(store.ibis, model)
+        for text in flow_warnings(world, parse_date(end, "--to")):
+            stderr.print(f"[yellow]warning:[/] {text}", highlight=False, soft_wrap=True)
+        result = pipeline_flow(store.ibis, model, start=start, end=end, period=period, by=by, world=world)
     if isinstance(result, dict):
         if fmt is OutputFormat.table:
             emit([{"bucket": k, "amount": f"{v:,.0f}"} for k, v in result.items()], fmt,

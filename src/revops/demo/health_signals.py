@@ -5,8 +5,9 @@ After the driver's onset (``truth_churn``):
 
 - support_pain: tickets come four times as often, a third are escalated, and they stay open
   for weeks;
-- payment_issues: most invoices issued from a month before the onset go unpaid, the rest are
-  paid one to three months late;
+- payment_issues: payments slip first: invoices issued in the half-year before the onset are
+  paid 20-60 days late; from a month before the onset most go unpaid, the rest are paid one to
+  three months late (a contract ended for non-payment has a history of late payments);
 - champion_left: the champion (the contact who opened the first deal) leaves on the onset day;
 - low_usage, champion_left, support_pain: NPS answers drop to detractors (payment issues: passives).
 
@@ -36,6 +37,7 @@ NPS_MEAN = np.array([8.3, 4.2, 4.6, 6.4, 4.0])  # by driver, after the onset (be
 INVOICE_EVERY_DAYS = 365.0 / 4  # billed quarterly
 NET_DAYS = 30
 CHAMPION_NOISE = 0.06  # healthy customers whose champion leaves anyway
+PAYMENT_SLIP_DAYS = 182  # payment_issues: invoices paid late this long before the onset
 
 
 @dataclass
@@ -144,6 +146,9 @@ def invoices_table(rng, cal: SimCalendar, book, lives: CustomerLives) -> pa.Tabl
     unpaid = trouble & (rng.random(n) < 0.75)
     paid[trouble] = due[trouble] + rng.uniform(30, 90, trouble.sum())
     paid[unpaid] = np.nan
+    slipping = (lives.driver[life] == 3) & (issued >= lives.onset[life] - PAYMENT_SLIP_DAYS) & ~trouble
+    slip = rng.uniform(20, 60, n)  # drawn last: the other invoices are those of before
+    paid[slipping] = due[slipping] + slip[slipping]
     paid = np.floor(paid)
     paid[paid >= cal.cutoff] = np.nan
     ended = ~np.isnan(s["end"][sub])  # the last invoice of an ended period bills only its days

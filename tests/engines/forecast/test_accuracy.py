@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from revops.engines.forecast.accuracy import accuracy
+from revops.engines.forecast.accuracy import accuracy, median_ratio
 from revops.engines.forecast.world import load_world
 from tests.engines.forecast.conftest import D, T, deal, deals
 
@@ -49,3 +49,5 @@ def test_categories_reps_and_bias(history, model):
     verdicts = {r["owner"]: (round(r["bias"], 2), r["verdict"]) for r in result["bias"]}
     assert verdicts["ann"] == (3.0, "happy ears") and verdicts["ben"] == (0.2, "sandbagging")
     assert verdicts["cat"] == (1.0, "on target")
+    # bias is over the median rep's commit/actual: ann 3.0, ben 0.2, cat and dan 1.0 -> 1.0
+    assert median_ratio(result["reps"]) == 1.0

@@ -20,7 +20,8 @@ def _health(**extra) -> Health:
              {"key": "green", "min": 76, "max": 100}]
     measures = [
         {"key": "usage", "reads": "usage_trend", "window_days": 28, "baseline_days": 90, "weight": 0.4},
-        {"key": "payment", "reads": "payment_status", "full_at": 0, "zero_at": 2, "weight": 0.4},
+        {"key": "payment", "reads": "payment_status", "overdue_by": "invoices", "full_at": 0, "zero_at": 2,
+         "weight": 0.4},
         {"key": "support", "label": "Support tickets", "reads": "support_tickets", "weight": 0.2},
     ]
     return Health.model_validate({"measures": measures, "bands": bands, **extra})
@@ -111,8 +112,9 @@ def test_champion_leaving_is_named_with_the_day(gtm):
     health = Health.model_validate({"measures": [{"key": "champion", "reads": "champion_change", "weight": 1}],
                                     "bands": [{"key": "red", "min": 0, "max": 50}, {"key": "green", "min": 51, "max": 100}]})
     row = score_accounts(store.con, health, HealthRequest(DAY)).rows[0]
-    # 29 days since she left, of 180 -> 16
-    assert row["score"] == 16 and row["reasons"] == ["champion Jane Doe left on 2026-03-02"]
+    # she left 29 days ago and no new champion was named: 0 until one is (or 365 days pass)
+    assert row["score"] == 0
+    assert row["reasons"] == ["champion Jane Doe left on 2026-03-02, no new champion named"]
     assert score_accounts(store.con, health, HealthRequest(date(2026, 3, 2))).rows[0]["score"] == 100
 
 
@@ -131,3 +133,19 @@ def test_bands_from_the_model():
     health = load_model(None).health
     assert [band_of(health, s) for s in (0, 50, 50.4, 50.6, 75, 76, 100)] == \
         ["red", "red", "red", "yellow", "yellow", "green", "green"]
+
+
+def test_a_renewal_is_at_risk_when_health_flags_the_account_whatever_its_band(accounts):
+    # critical_below 55: acc_a's usage and payment (50 each) are critical, so acc_a is a churn
+    # risk though its score (60) is yellow; its renewal is then high risk, its ARR at risk
+    health, store = _health(critical_below=55), accounts()
+    report = score_accounts(store.con, health, HealthRequest(DAY))
+    a = next(r for r in renewal_forecast(store.con, health, report, within_days=365) if r["account_id"] == "acc_a")
+    assert (a["band"], a["at_risk"], a["risk"], a["arr_at_risk"]) == ("yellow", True, "high", 12000)
+
+
+def test_renewal_risk_is_medium_only_in_the_band_just_above_an_at_risk_band():
+    from revops.engines.health.renewals import risk_of
+    health = _health()
+    assert [risk_of(health, b, False) for b in ("yellow", "green", None)] == ["medium", "low", "unknown"]
+    assert [risk_of(health, b, True) for b in ("red", "yellow", "green")] == ["high", "high", "high"]

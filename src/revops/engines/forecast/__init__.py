@@ -19,6 +19,7 @@ from typing import Any
 from revops.engines.forecast.backtest import BacktestRequest, actual_bookings, quarters_to_test, run_backtest
 from revops.engines.forecast.flow import FlowRequest, deal_moves
 from revops.engines.forecast.flow import pipeline_flow as _flow
+from revops.engines.forecast.freshness import flow_warnings, refuse_future_day, stale_data_warning
 from revops.engines.forecast.montecarlo import RUNS, SEED
 from revops.engines.forecast.period import (Known, PeriodForecast, current_period, forecast_period,
                                             numbers_by_owner, period_bounds)
@@ -27,7 +28,7 @@ from revops.engines.forecast.world import DealWorld, cutoff, load_world
 from revops.engines.metrics.periods import FiscalCalendar, parse_date
 
 __all__ = ["BacktestRequest", "DealWorld", "FlowRequest", "Known", "PeriodForecast", "backtest", "deal_moves",
-           "forecast", "forecast_period", "load_world", "numbers_by_owner", "pipeline_flow"]
+           "flow_warnings", "forecast", "forecast_period", "load_world", "numbers_by_owner", "pipeline_flow"]
 
 
 def _today(today: date | None) -> date:
@@ -57,13 +58,21 @@ def forecast(con: Any, model: Any, *, period: str | None = None, as_of: str | da
              by_owner: bool = False) -> PeriodForecast:
     """The forecast of a fiscal quarter (default: the one holding the as-of day) as of a day
     (default: today), from what was known at the end of that day; ``by_owner`` also keeps
-    each owner's simulated bookings (for ranges in the roll-up)."""
+    each owner's simulated bookings (for ranges in the roll-up).
+
+    Refuses a day after today (``ForecastError``); a day long after the data's last change is
+    forecast with a warning in ``PeriodForecast.warnings`` (``freshness``)."""
     day = parse_date(as_of, "--as-of") or _today(today)
     if world is None:
         world = load_world(con, model, _today(today))
+    refuse_future_day(world, day)
     known = Known.at(world, day, list_prices(con))
     label = period or current_period(known.calendar, day)
-    return forecast_period(known, label, runs=runs, seed=seed, by_owner=by_owner)
+    result = forecast_period(known, label, runs=runs, seed=seed, by_owner=by_owner)
+    stale = stale_data_warning(world, day)
+    if stale:
+        result.warnings.append(stale)
+    return result
 
 
 def backtest(con: Any, model: Any, request: BacktestRequest = BacktestRequest(), *, today: date | None = None,

@@ -90,15 +90,25 @@ def accuracy(world: DealWorld, *, quarters: int = 8, week: int = 4, last: str | 
     return {"categories": category_rows, "reps": rep_rows, "bias": rep_bias(rep_rows)}
 
 
-def rep_bias(rep_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def median_ratio(rep_rows: list[dict[str, Any]]) -> float | None:
+    """The median rep's commit/actual ratio: the yardstick of ``bias``, over the reps with an
+    actual in at least ``MIN_ACTUAL_QUARTERS`` quarters (None without such a rep)."""
     if not rep_rows:
-        return []
+        return None
     frame = pd.DataFrame(rep_rows)
     totals = frame.groupby("owner")[["commit", "actual"]].sum()
     seasoned = frame[frame["actual"] > 0].groupby("owner").size()
     seasoned = totals.loc[seasoned[seasoned >= MIN_ACTUAL_QUARTERS].index]
     seasoned = seasoned[seasoned["actual"] > 0]
-    company = float((seasoned["commit"] / seasoned["actual"]).median()) if len(seasoned) else None
+    return float((seasoned["commit"] / seasoned["actual"]).median()) if len(seasoned) else None
+
+
+def rep_bias(rep_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each rep's ratio, bias (the ratio over ``median_ratio``) and verdict, most biased first."""
+    if not rep_rows:
+        return []
+    frame = pd.DataFrame(rep_rows)
+    company = median_ratio(rep_rows)
     out = []
     for owner, g in frame.groupby("owner"):
         quarters = int((g["actual"] > 0).sum())

@@ -63,6 +63,8 @@ class PeriodForecast:
     models: ForecastModels | None = field(default=None, repr=False)
     won: pd.DataFrame | None = field(default=None, repr=False)
     """Deals won in the period by the as-of day: owner, amount."""
+    warnings: list[str] = field(default_factory=list)
+    """What the reader must know to trust the numbers (``freshness``: the data ends long before the day)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"period": self.period, "as_of": self.as_of.isoformat(), **self.numbers}

@@ -128,36 +128,66 @@ def _nps(con, m: HealthMeasure, day: date) -> pd.DataFrame:
 
 
 def _payment_status(con, m: HealthMeasure, day: date) -> pd.DataFrame:
-    sql = """
-    SELECT account_id,
-           COUNT(*) FILTER (WHERE overdue)::DOUBLE AS value,
-           COALESCE(SUM(amount) FILTER (WHERE overdue), 0) AS overdue_amount
-    FROM (SELECT account_id, amount,
-                 due_on + INTERVAL ($grace) DAY < $day AND (paid_on IS NULL OR paid_on >= $day) AS overdue
-          FROM invoices WHERE issued_on < $day AND account_id IS NOT NULL)
-    GROUP BY account_id
+    """Invoices unpaid on the day more than ``grace_days`` past their due date: how many, their
+    amount, the days the oldest is past due (after the grace); the most days late any invoice
+    due in the last ``window_days`` was paid (after the grace); the account's MRR. The value by
+    ``overdue_by``."""
+    sql = f"""
+    WITH i AS (
+      SELECT account_id, amount, due_on,
+             due_on + INTERVAL ($grace) DAY < $day AND (paid_on IS NULL OR paid_on >= $day) AS overdue,
+             CASE WHEN paid_on < $day THEN date_diff('day', due_on, paid_on) - $grace END AS paid_late
+      FROM invoices WHERE issued_on < $day AND account_id IS NOT NULL)
+    SELECT i.account_id,
+           COUNT(*) FILTER (WHERE overdue)::DOUBLE AS overdue_invoices,
+           COALESCE(SUM(amount) FILTER (WHERE overdue), 0)::DOUBLE AS overdue_amount,
+           COALESCE(MAX(date_diff('day', due_on, $day) - $grace) FILTER (WHERE overdue), 0)::DOUBLE AS days_overdue,
+           COALESCE(GREATEST(MAX(paid_late) FILTER (WHERE due_on >= $day - INTERVAL ($window) DAY), 0), 0)::DOUBLE
+             AS paid_late,
+           ANY_VALUE(c.arr) / 12 AS mrr
+    FROM i LEFT JOIN ({CUSTOMERS_SQL}) c ON c.account_id = i.account_id
+    GROUP BY i.account_id
     """
-    return _query(con, sql, {"day": day, "grace": m.grace_days})
+    f = _query(con, sql, {"day": day, "grace": m.grace_days, "window": m.window_days})
+    if not len(f):
+        return f
+    mrr = f["mrr"].where(f["mrr"] > 0)
+    if m.overdue_by == "invoices":
+        f["value"] = f["overdue_invoices"]
+    elif m.overdue_by == "amount":
+        # months of recurring revenue unpaid; an account without MRR: any amount is a month
+        f["value"] = (f["overdue_amount"] / mrr).fillna((f["overdue_amount"] > 0).astype(float))
+    else:
+        enough = (f["overdue_invoices"] > 0) & (f["overdue_amount"] >= m.min_overdue_share * mrr.fillna(0))
+        f["value"] = f["days_overdue"].where(enough, 0.0)
+        if m.window_days:
+            f["value"] = f[["value", "paid_late"]].max(axis=1)
+    return f
 
 
 def _champion_change(con, m: HealthMeasure, day: date) -> pd.DataFrame:
+    """1 while the account's champion is gone: the latest champion to leave did so in the last
+    ``window_days`` and no new champion was named since (a contact with role champion created
+    on or after that day, before the day scored, who has not left by it); else 0."""
     sql = """
-    SELECT account_id,
-           MIN(CASE WHEN left_at < $day AND left_at >= $day - INTERVAL ($window) DAY
-                    THEN date_diff('day', left_at, $day) END)::DOUBLE AS days_since,
-           arg_min(trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')),
-                   CASE WHEN left_at < $day AND left_at >= $day - INTERVAL ($window) DAY
-                        THEN date_diff('day', left_at, $day) END) AS champion,
-           arg_min(left_at, CASE WHEN left_at < $day AND left_at >= $day - INTERVAL ($window) DAY
-                                 THEN date_diff('day', left_at, $day) END) AS left_at
-    FROM contacts WHERE role = 'champion' AND account_id IS NOT NULL
-      AND (created_at IS NULL OR created_at < $day)
-    GROUP BY account_id
+    WITH champ AS (
+      SELECT account_id, left_at, created_at,
+             trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) AS name
+      FROM contacts WHERE role = 'champion' AND account_id IS NOT NULL
+        AND (created_at IS NULL OR created_at < $day)),
+    gone AS (
+      SELECT account_id, arg_max(name, left_at) AS champion, MAX(left_at) AS left_at
+      FROM champ WHERE left_at < $day AND left_at >= $day - INTERVAL ($window) DAY
+      GROUP BY account_id)
+    SELECT c.account_id, g.champion, g.left_at,
+           date_diff('day', g.left_at, $day)::DOUBLE AS days_since,
+           CASE WHEN g.left_at IS NULL THEN 0
+                WHEN EXISTS (SELECT 1 FROM champ n WHERE n.account_id = c.account_id
+                               AND n.created_at >= g.left_at AND (n.left_at IS NULL OR n.left_at >= $day))
+                THEN 0 ELSE 1 END::DOUBLE AS value
+    FROM (SELECT DISTINCT account_id FROM champ) c LEFT JOIN gone g USING (account_id)
     """
-    f = _query(con, sql, {"day": day, "window": m.window_days})
-    if len(f):
-        f["value"] = f["days_since"].fillna(float(m.window_days))
-    return f
+    return _query(con, sql, {"day": day, "window": m.window_days})
 
 
 READERS = {
@@ -173,7 +203,7 @@ NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
     "support_tickets": {"support_tickets": ("account_id", "opened_at", "closed_at", "escalated_at")},
     "nps": {"nps_responses": ("account_id", "responded_at", "score")},
     "payment_status": {"invoices": ("account_id", "issued_on", "due_on", "paid_on", "amount")},
-    "champion_change": {"contacts": ("account_id", "role", "left_at", "first_name", "last_name")},
+    "champion_change": {"contacts": ("account_id", "role", "left_at", "first_name", "last_name", "created_at")},
 }
 """The tables and columns each input needs; without them (or with the table empty) the
 measure is not measured for anyone."""

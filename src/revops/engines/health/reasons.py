@@ -50,13 +50,15 @@ def reason(m: HealthMeasure, row: dict[str, Any], currency: str = "") -> str:
     if m.reads == "payment_status":
         amount = _n(row.get("overdue_amount"))
         money = f" ({amount:,.0f}{' ' + currency if currency else ''})" if amount else ""
-        return f"{_plural(v, 'invoice')} overdue{money}"
+        text = f"{_plural(_n(row.get('overdue_invoices')), 'invoice')} overdue{money}"
+        days = _n(row.get("days_overdue"))
+        return text + (f", the oldest {days:.0f} days past due" if days and m.overdue_by != "invoices" else "")
     if m.reads == "champion_change":
         who = row.get("champion")
         who = who.strip() if isinstance(who, str) and who.strip() else "the champion"
         left = row.get("left_at")
-        on = f" on {left:%Y-%m-%d}" if _is_day(left) else f" {v:.0f} days ago"
-        return f"champion {who} left{on}"
+        on = f" on {left:%Y-%m-%d}" if _is_day(left) else f" {_n(row.get('days_since')):.0f} days ago"
+        return f"champion {who} left{on}, no new champion named"
     return f"{m.label or m.key}: {v:g}"
 
 

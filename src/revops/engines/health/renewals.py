@@ -4,8 +4,10 @@ score puts on it.
 Next renewal: the earliest ``end_date`` after the day among the account's live subscriptions
 when the contract has one; otherwise the next anniversary of the account's first live
 subscription's start (subscriptions renew yearly). ARR: 12 x the live subscriptions' MRR.
-Risk: high in the at-risk bands (the ARR is at risk), medium in the band above them, low
-otherwise; unknown without a score.
+Risk follows ``revops health``'s churn-risk flag (``at_risk``: an at-risk band, or one measure
+under ``critical_below``): high when the account is flagged (its ARR is at risk), medium when
+it is not but its band is the one just above an at-risk band, low otherwise; unknown without a
+score.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from revops.engines.health.score import HealthReport
 from revops.model.sections.operations import Health
 
 RENEWAL_COLUMNS = ("account_id", "account_name", "renewal_date", "days_to_renewal", "arr", "score", "band",
-                   "risk", "arr_at_risk", "reasons")
+                   "at_risk", "risk", "arr_at_risk", "reasons")
 
 
 def next_anniversary(start: date, day: date) -> date:
@@ -36,15 +38,19 @@ def next_anniversary(start: date, day: date) -> date:
         years += 1
 
 
-def risk_of(health: Health, band: str | None) -> str:
+def risk_of(health: Health, band: str | None, at_risk: bool) -> str:
+    """The renewal's risk: ``high`` when the account carries the churn-risk flag, ``medium``
+    when its band is the one above an at-risk band, ``low`` otherwise, ``unknown`` without a
+    score (no band)."""
     if band is None:
         return "unknown"
-    if band in health.at_risk_bands:
+    if at_risk:
         return "high"
-    order = sorted(health.bands, key=lambda b: b.min)
-    keys = [b.key for b in order]
-    worst = max(keys.index(k) for k in health.at_risk_bands if k in keys) if health.at_risk_bands else -1
-    return "medium" if keys.index(band) == worst + 1 else "low"
+    keys = [b.key for b in sorted(health.bands, key=lambda b: b.min)]
+    if band not in keys or band in health.at_risk_bands:
+        return "low"
+    below = keys.index(band) - 1
+    return "medium" if below >= 0 and keys[below] in health.at_risk_bands else "low"
 
 
 def renewal_forecast(con, health: Health, report: HealthReport, within_days: int = 180) -> list[dict[str, Any]]:
@@ -65,11 +71,11 @@ def renewal_forecast(con, health: Health, report: HealthReport, within_days: int
         days = (renewal - day).days
         if days > within_days:
             continue
-        risk = risk_of(health, r["band"])
+        risk = risk_of(health, r["band"], bool(r["at_risk"]))
         arr = float(f["arr"] or 0.0)
         out.append({"account_id": account_id, "account_name": r["account_name"], "renewal_date": renewal,
                     "days_to_renewal": days, "arr": round(arr, 2), "score": r["score"], "band": r["band"],
-                    "risk": risk, "arr_at_risk": round(arr, 2) if risk == "high" else 0.0,
+                    "at_risk": bool(r["at_risk"]), "risk": risk, "arr_at_risk": round(arr, 2) if risk == "high" else 0.0,
                     "reasons": r["reasons"]})
     out.sort(key=lambda x: (x["renewal_date"], x["account_id"]))
     return out

@@ -548,7 +548,7 @@ def metrics() -> list[Metric]:
             combine=attributed_cac),
         EfficiencyMetric(
             "cac_payback_months", "Months of gross-margin revenue from a new customer to recover its CAC.",
-            "months", _payback_definition(default_model), direction="down", format="number",
+            "months", _payback_definition(default_model), direction="down", format="months",
             based_on="spend by period_start; first won deals; subscriptions",
             components=("cac", "new_customers", "new_mrr"), window="trailing",
             customer_dimensions=True, describe=_payback_definition, formula=payback_months),

@@ -64,6 +64,13 @@ calendar table (`engines/sla/business_clock.py`), so no row leaves the backend.
 - Custom metrics are declared in `revops.yaml` under `metrics:` (count, sum, average with a
   filter, or the ratio of two metrics, built-in or custom) and run through the same code.
 
+## How numbers are printed
+
+`--format json` and `csv` keep every value at full precision (no rounding to cents); a
+metric whose unit is a count is a whole number (`31`, not `31.0`). The table rounds by the
+metric's format: currency to whole units, percentages and durations (days, months, minutes)
+to one decimal with their unit, ratios to two decimals, counts whole.
+
 ## Built-in metrics
 
 | metric | unit | good when | definition | based on |

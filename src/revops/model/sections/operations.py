@@ -43,9 +43,14 @@ HealthInput = Literal["usage_trend", "seat_utilisation", "engagement", "support_
 - support_tickets: tickets open on the day, plus ``escalated_weight`` for each ticket escalated
   in the last ``window_days``
 - nps: the latest NPS answer (0-10) of the last ``window_days``
-- payment_status: invoices unpaid more than ``grace_days`` after their due date
-- champion_change: days since the account's champion left (the measure is full when none left
-  in the last ``window_days``)"""
+- payment_status: the invoices unpaid on the day more than ``grace_days`` after their due date,
+  by ``overdue_by``: ``days`` (the default) the days the oldest of them is past its due date
+  (after the grace), once their amount is ``min_overdue_share`` of a month's recurring revenue,
+  or the most days late an invoice due in the last ``window_days`` was paid, if more;
+  ``amount`` their amount in months of the account's recurring revenue; ``invoices`` how many
+- champion_change: 1 while the account's champion is gone: one left in the last
+  ``window_days`` and no new champion was named since (a contact with role champion created
+  after the departure who has not left); else 0"""
 
 _HEALTH_DEFAULTS: dict[str, dict[str, float | None]] = {
     # full_at, zero_at, window_days, baseline_days
@@ -54,9 +59,12 @@ _HEALTH_DEFAULTS: dict[str, dict[str, float | None]] = {
     "engagement": {"full_at": 6, "zero_at": 0, "window_days": 90},
     "support_tickets": {"full_at": 0, "zero_at": 6, "window_days": 90},
     "nps": {"full_at": 9, "zero_at": 3, "window_days": 365},
-    "payment_status": {"full_at": 0, "zero_at": 2, "window_days": 0},
-    "champion_change": {"full_at": 180, "zero_at": 0, "window_days": 180},
+    "payment_status": {"full_at": 0, "zero_at": 30, "window_days": 90},
+    "champion_change": {"full_at": 0, "zero_at": 1, "window_days": 365},
 }
+_PAYMENT_DEFAULTS = {"days": (0, 30), "amount": (0, 1), "invoices": (0, 2)}
+"""payment_status: (full_at, zero_at) by ``overdue_by``: 30 days past due, a month's revenue
+unpaid, two invoices overdue each score 0."""
 
 
 class HealthMeasure(Section):
@@ -84,13 +92,25 @@ class HealthMeasure(Section):
     escalated_weight: float = Field(3.0, ge=0)
     """support_tickets: what one escalated ticket counts for, on top of being open."""
     grace_days: int = Field(0, ge=0)
-    """payment_status: days past the due date before an unpaid invoice counts as overdue."""
+    """payment_status: days past the due date before an unpaid invoice counts as overdue (and
+    not counted in its days overdue: grace 10 and 40 days past due reads 30)."""
+    overdue_by: Literal["days", "amount", "invoices"] = "days"
+    """payment_status: what is measured of the overdue invoices: ``days`` the oldest is past due,
+    or the most days late an invoice due in the last ``window_days`` (90) was paid, whichever is
+    more (default full_at 0, zero_at 30: 30 days past due is a red flag); ``amount`` unpaid in
+    months of the account's recurring revenue (0 / 1); or how many ``invoices`` (0 / 2)."""
+    min_overdue_share: float = Field(0.1, ge=0)
+    """payment_status by days: overdue invoices count only once their amount reaches this share
+    of the account's monthly recurring revenue (0.1 = 10%): a small disputed line is not a
+    payment problem. 0 counts any amount."""
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> "HealthMeasure":
         if self.reads is None:
             return self
-        defaults = _HEALTH_DEFAULTS[self.reads]
+        defaults = dict(_HEALTH_DEFAULTS[self.reads])
+        if self.reads == "payment_status":
+            defaults["full_at"], defaults["zero_at"] = _PAYMENT_DEFAULTS[self.overdue_by]
         for name, value in defaults.items():
             if getattr(self, name) is None:
                 object.__setattr__(self, name, value)
@@ -98,6 +118,17 @@ class HealthMeasure(Section):
         for name, reads in own.items():
             if getattr(self, name) and self.reads != reads:
                 raise ValueError(f"{name} applies to measures that read {reads}, not {self.reads}")
+        for name in ("overdue_by", "min_overdue_share", "grace_days"):  # set to other than their default
+            if getattr(self, name) != type(self).model_fields[name].default and self.reads != "payment_status":
+                raise ValueError(f"{name} applies to measures that read payment_status, not {self.reads}")
+        if self.reads == "champion_change" and not {self.full_at, self.zero_at} <= {0, 1}:
+            raise ValueError(
+                f"champion_change reads 1 while the champion is gone (left in the last window_days, no new "
+                f"champion named since) and 0 otherwise, so full_at and zero_at are 0 and 1, not "
+                f"{self.full_at:g} and {self.zero_at:g}; say how long a departure counts with window_days")
+        if self.reads == "champion_change" and self.window_days == 0:
+            raise ValueError("champion_change needs window_days > 0: how long a departed champion, not "
+                             "replaced, counts against the account")
         if self.full_at == self.zero_at:
             raise ValueError(f"full_at and zero_at are both {self.full_at:g}: the score would jump from 0 "
                              "to 100; give the value that scores 100 and a different one that scores 0")
