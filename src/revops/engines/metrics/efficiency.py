@@ -34,7 +34,7 @@ from revops.engines.metrics.catalogue import (
     join_on_keys, sql_text)
 from revops.engines.metrics.context import MetricContext
 from revops.engines.metrics.dimensions import ACCOUNT, OWNER
-from revops.engines.metrics.facts import SPEND, Fact, deals_valued
+from revops.engines.metrics.facts import DEAL_STATES, SPEND, Fact
 from revops.engines.metrics.periods import FiscalCalendar, PeriodKind, add_months, month_start
 
 DAY = timedelta(days=1)
@@ -287,7 +287,7 @@ class QuotaMetric(Metric):
 def first_wins(ctx: MetricContext) -> ir.Table:
     """The first won deal (any type) of every account, as of the context's date, with
     ``channel``: the deal's source, else the source of the lead it came from (lead_id)."""
-    t = deals_valued(ctx)
+    t = ctx.fact(DEAL_STATES)  # won deals keep their recorded amounts: nothing to value
     won = t.filter(t.is_won & t.account_id.notnull() & t.close_date.notnull())
     rank = ibis.row_number().over(group_by=won.account_id, order_by=[won.close_date, won.opportunity_id])
     won = won.mutate(__rank=rank)

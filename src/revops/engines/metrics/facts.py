@@ -113,14 +113,13 @@ def spend(ctx: MetricContext) -> ir.Table:
     return sales.union(other)
 
 
+DEAL_STATES = Fact("deal_states", "Opportunities as of the date, with stage flags and probability, before "
+                   "deals without an amount are valued", lambda ctx: deals(ctx), (OWNER, ACCOUNT), cache=True)
+"""Materialised once a request when facts are cached: the valuation reads it five times (the
+comparable groups), and rebuilding the as-of state from history each time costs more than
+writing it once."""
 DEALS = Fact("deals", "Opportunities as of the date, with stage flags, probability and value",
-             lambda ctx: deals_valued(ctx), (OWNER, ACCOUNT), cache=True)
+             lambda ctx: valuation.valued(ctx, ctx.fact(DEAL_STATES)), (OWNER, ACCOUNT), cache=True)
 LEADS = Fact("leads", "Leads as of the date, with lifecycle timestamps up to it", leads, (OWNER,))
 SPEND = Fact("spend", "Sales and marketing spend by period, department, category, channel and "
              "segment (sales spend split by the segments of the reps active)", spend, cache=True)
-
-
-def deals_valued(ctx: MetricContext) -> ir.Table:
-    """``deals`` with open deals that have no amount valued from comparable won deals
-    (``valuation``)."""
-    return valuation.valued(ctx, deals(ctx))

@@ -47,13 +47,20 @@ def with_segment(ctx: MetricContext, deals: ir.Table) -> ir.Table:
 
 
 def valued(ctx: MetricContext, deals: ir.Table) -> ir.Table:
-    """``deals`` (a deal fact: is_open, is_won, amount, product, type, account_id, owner_id)
-    with open deals that have no amount valued by the module's rule."""
-    t = _with_list_price(ctx, with_segment(ctx, deals))
+    """``deals`` (a deal fact: opportunity_id, is_open, is_won, amount, product, type,
+    account_id, owner_id) with open deals that have no amount valued by the module's rule.
+    Only the deals to value and the won deals are looked at (segments, groups), and the values
+    are joined back by opportunity_id."""
+    need = deals.amount.isnull() & deals.is_open
+    comparable = deals.is_won & deals.amount.notnull() & (deals.amount > 0)
+    part = deals.filter(need | comparable).select(
+        "opportunity_id", "product", "type", "account_id", "owner_id", "amount", __need=need)
+    t = _with_list_price(ctx, with_segment(ctx, part))
     keys = {"product": t.product.fill_null(NONE), "type": t.type.fill_null(NONE),
             "segment": t.__segment.fill_null(NONE)}
     t = t.mutate(**{f"__k_{k}": v for k, v in keys.items()})
-    won = t.filter(t.is_won & t.amount.notnull() & (t.amount > 0))
+    won = t.filter(~t.__need)
+    t = t.filter(t.__need)
     levels = []
     for i, group in enumerate(GROUPS):
         name = f"__v{i}"
@@ -69,10 +76,10 @@ def valued(ctx: MetricContext, deals: ir.Table) -> ir.Table:
             t = t.cross_join(overall)
         levels.append(t[name])
     price = t.__list_price if "__list_price" in t.columns else ibis.null("float64")
-    value = ibis.coalesce(*levels, price, ibis.literal(0.0))
-    t = t.mutate(amount=ibis.ifelse(t.amount.isnull() & t.is_open, value, t.amount.cast("float64")))
-    return t.drop(*(f"__v{i}" for i in range(len(GROUPS))), *(f"__k_{k}" for k in keys), "__segment",
-                  *(["__list_price"] if "__list_price" in t.columns else []))
+    values = t.select(__vid=t.opportunity_id, __value=ibis.coalesce(*levels, price, ibis.literal(0.0)))
+    out = deals.left_join(values, deals.opportunity_id == values.__vid)
+    out = out.mutate(amount=ibis.ifelse(out.__vid.notnull(), out.__value, out.amount.cast("float64")))
+    return out.drop("__vid", "__value")
 
 
 def _with_list_price(ctx: MetricContext, deals: ir.Table) -> ir.Table:
