@@ -199,14 +199,15 @@ def test_an_empty_section_or_table_declares_nothing(tmp_path):
     assert load_model(write(tmp_path, "custom_fields:\n")).custom_fields == {}
 
 
-def test_the_default_model_declares_none_and_hashes_as_before(tmp_path):
+def test_the_default_model_declares_the_handoff_fields_and_an_empty_section_is_left_out(tmp_path):
     default = load_model(None)
-    assert default.custom_fields == {} and "custom_fields" not in default.canonical_dict()
-    # declaring nothing, or leaving the section out, is the same model
-    assert load_model(write(tmp_path, "custom_fields: {}\n")).hash() == default.hash()
-    declared = load_model(write(tmp_path, MEDDICC))
-    assert declared.hash() != default.hash()
-    assert "custom_fields" not in default.to_yaml()
+    declared = [f.name for f in default.custom_fields["opportunities"]]
+    assert declared == list(default.handoffs.sales_to_cs.required_fields) == ["use_case", "stakeholders", "promised"]
+    # declaring nothing is a model without the section: it hashes (and versions) as one
+    none = load_model(write(tmp_path, "custom_fields: {}\n"))
+    assert none.custom_fields == {} and "custom_fields" not in none.canonical_dict()
+    assert "custom_fields" not in none.to_yaml()
+    assert load_model(write(tmp_path, MEDDICC)).hash() != none.hash()
 
 
 def test_a_model_with_custom_fields_round_trips_through_yaml(tmp_path):

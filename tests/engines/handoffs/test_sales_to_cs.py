@@ -105,3 +105,14 @@ def test_kickoff_sla_in_business_days_due_met_and_breached(gtm):
                       "VALUES ('k1', TIMESTAMP '2026-05-21 14:00', 'meeting', 'Kickoff call', 'usr_ae', 'acc_1')")
     assert row(datetime(2026, 5, 25))["sla_state"] == "met"
     assert row(datetime(2026, 5, 25))["missing_fields"] == "use_case,stakeholders,promised"
+
+
+def test_the_default_model_declares_what_a_handoff_asks_so_a_rep_can_fill_it_with_the_win(gtm):
+    from revops.model import load_model
+
+    store = _world(gtm, [_deal("opp_1")])
+    move_deal(store, load_model(None), StageMove("opp_1", "closed_won", {
+        "use_case": "Forecasting", "stakeholders": "CFO (economic buyer), RevOps lead (champion)",
+        "promised": "Salesforce sync live by June"}), now=WON)
+    [h] = _handoffs(store)
+    assert (h["status"], h["missing_fields"]) == ("complete", "")
