@@ -43,7 +43,8 @@ def flow(
     by: Annotated[Optional[str], typer.Option("--by", help="owner or team: one row per group, with transfers between groups.")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    from revops.engines.forecast import flow_warnings, load_world, pipeline_flow
+    from revops.engines.forecast import flow_request, flow_warnings, load_world, pipeline_flow
+    from revops.engines.forecast.flow import deals_valued
     from revops.engines.metrics.periods import parse_date
 
     app = app_context(ctx)
@@ -62,6 +63,12 @@ def flow(
         for text in flow_warnings(world, parse_date(end, "--to")):
             stderr.print(f"[yellow]warning:[/] {text}", highlight=False, soft_wrap=True)
         result = pipeline_flow(store.ibis, model, start=start, end=end, period=period, by=by, world=world)
+        valued = deals_valued(world, flow_request(model, start=start, end=end, period=period, by=by))
+    if valued:
+        stderr.print(f"note: {valued:,} deal{'s' * (valued != 1)} in the pipeline at the start or end had no "
+                     f"amount: counted at the median of comparable deals won by {end} (one value per deal, so the "
+                     "flow reconciles; `metrics open_pipeline --as-of` values them with what was won by its own "
+                     "day)", highlight=False, soft_wrap=True)
     if isinstance(result, dict):
         if fmt is OutputFormat.table:
             emit([{"bucket": k, "amount": f"{v:,.0f}"} for k, v in result.items()], fmt,

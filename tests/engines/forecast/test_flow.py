@@ -95,6 +95,12 @@ def test_a_deal_without_an_amount_counts_at_comparable_won_deals(gtm, model):
     store = gtm(**deals(*won, deal("n1", T(2026, 4, 2), [(T(2026, 4, 2), "discovery", None, D(2026, 6, 1))],
                                    product="pro")))
     assert pipeline_flow(store.ibis, model, **Q2)["new"] == 3_000.0  # the median of 1k..5k
+    from revops.engines.forecast import flow_request, load_world
+    from revops.engines.forecast.flow import deals_valued
+
+    world = load_world(store.ibis, model)
+    assert deals_valued(world, flow_request(model, **Q2)) == 1  # n1, in the pipeline at the end
+    assert deals_valued(world, flow_request(model, start="2026-04-01", end="2026-04-01")) == 0  # not yet created
 
 
 # -- random histories ------------------------------------------------------------------------------

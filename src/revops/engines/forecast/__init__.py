@@ -28,28 +28,34 @@ from revops.engines.forecast.world import DealWorld, cutoff, load_world
 from revops.engines.metrics.periods import FiscalCalendar, parse_date
 
 __all__ = ["BacktestRequest", "DealWorld", "FlowRequest", "Known", "PeriodForecast", "backtest", "deal_moves",
-           "flow_warnings", "forecast", "forecast_period", "load_world", "numbers_by_owner", "pipeline_flow"]
+           "flow_request", "flow_warnings", "forecast", "forecast_period", "load_world", "numbers_by_owner", "pipeline_flow"]
 
 
 def _today(today: date | None) -> date:
     return today or datetime.now(timezone.utc).date()
 
 
-def pipeline_flow(con: Any, model: Any, *, start: str | date, end: str | date, period: str | None = None,
-                  by: str | None = None, today: date | None = None, world: DealWorld | None = None
-                  ) -> dict[str, float] | list[dict[str, Any]]:
-    """Pipeline flow between two days (``flow``); the close-date window is ``period`` (a
-    fiscal quarter label) when given, else the two days."""
+def flow_request(model: Any, *, start: str | date, end: str | date, period: str | None = None,
+                 by: str | None = None) -> FlowRequest:
+    """The flow's days and close-date window: ``period`` (a fiscal quarter label) when given,
+    else the two days."""
     first, last = parse_date(start, "--from"), parse_date(end, "--to")
     assert first is not None and last is not None
-    if world is None:
-        world = load_world(con, model, _today(today))
     if period:
         close_from, close_to = period_bounds(FiscalCalendar(model.company.fiscal_year_start_month), period)
     else:
         close_from, close_to = first, last
-    request = FlowRequest(first, last, close_from, close_to, by)
-    values = comparable_values(world, cutoff(last), list_prices(con))
+    return FlowRequest(first, last, close_from, close_to, by)
+
+
+def pipeline_flow(con: Any, model: Any, *, start: str | date, end: str | date, period: str | None = None,
+                  by: str | None = None, today: date | None = None, world: DealWorld | None = None
+                  ) -> dict[str, float] | list[dict[str, Any]]:
+    """Pipeline flow between two days (``flow``, ``flow_request``)."""
+    request = flow_request(model, start=start, end=end, period=period, by=by)
+    if world is None:
+        world = load_world(con, model, _today(today))
+    values = comparable_values(world, cutoff(request.end), list_prices(con))
     return _flow(world, request, values)
 
 

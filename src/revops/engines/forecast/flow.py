@@ -192,6 +192,23 @@ def _by_group(world: DealWorld, moves: pd.DataFrame, by: str) -> list[dict[str, 
     return rows
 
 
+def deals_valued(world: DealWorld, request: FlowRequest) -> int:
+    """How many deals in the pipeline at the flow's start or end have no amount then (counted
+    at their comparable value as of the flow's last day)."""
+    n = len(world)
+    if n == 0:
+        return 0
+    everyone = np.arange(n, dtype=np.int64)
+    lo, hi = day_number(request.close_from), day_number(request.close_to)
+    found = np.zeros(n, dtype=bool)
+    for instant in (day_number(request.start) * DAY, cutoff(request.end)):
+        s = world.state(everyone, instant)
+        with np.errstate(invalid="ignore"):
+            window = ~np.isnan(s.close_day) & (s.close_day >= lo) & (s.close_day <= hi)
+        found |= s.is_open & window & np.isnan(s.amount)
+    return int(found.sum())
+
+
 def reconciles(amounts: dict[str, float], tolerance: float = 1e-6) -> bool:
     """start + inflows - outflows (+ transfers) == end, to a relative tolerance."""
     total = amounts["start"] + sum(amounts[b] for b in INFLOWS) - sum(amounts[b] for b in OUTFLOWS)
@@ -199,4 +216,4 @@ def reconciles(amounts: dict[str, float], tolerance: float = 1e-6) -> bool:
     return abs(total - amounts["end"]) <= tolerance * max(1.0, abs(amounts["end"]), abs(amounts["start"]))
 
 
-__all__ = ["BUCKETS", "FlowRequest", "deal_moves", "pipeline_flow", "reconciles"]
+__all__ = ["BUCKETS", "FlowRequest", "deal_moves", "deals_valued", "pipeline_flow", "reconciles"]
