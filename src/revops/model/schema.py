@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from revops.model.sections.alerts import Alerts
 from revops.model.sections.base import Section
 from revops.model.sections.company import BusinessHours, Company
 from revops.model.sections.custom_fields import CustomField
@@ -29,7 +30,7 @@ from revops.model.sections.scoring import Scoring
 from revops.model.sections.slas import SlaPolicy
 
 __all__ = [
-    "BusinessHours", "Company", "CustomField", "ForecastCategory", "Handoffs", "Health", "Hygiene", "HygieneRule", "Lifecycle",
+    "Alerts", "BusinessHours", "Company", "CustomField", "ForecastCategory", "Handoffs", "Health", "Hygiene", "HygieneRule", "Lifecycle",
     "LifecycleStage", "MetricDefinition", "Pipeline", "PipelineStage", "RevenueModel", "Routing",
     "Scoring", "SlaPolicy", "Targets", "default_model_text",
 ]
@@ -76,6 +77,7 @@ class RevenueModel(Section):
     health: Health = _section("health", "Customer health score.")
     handoffs: Handoffs = _section("handoffs", "Expansion signals to Sales, Sales-to-CS handoffs at closed won.")
     targets: Targets = _section("targets", "Coverage, payback and quota targets.")
+    alerts: Alerts = _section("alerts", "Slack and e-mail alerts: SLA breaches, deals at risk, forecast changes.")
     metrics: list[MetricDefinition] = _section("metrics", "The company's own metrics.")
 
     @field_validator("custom_fields", mode="before")

@@ -69,6 +69,11 @@ OWN_TABLES: dict[str, str] = {
                           "opened, who it was routed to and why, the SLA due time (docs/handoffs.md).",
     "_sales_to_cs_handoffs": "one Sales-to-CS handoff per closed-won deal: required fields and the missing "
                              "ones, status, CS owner, kickoff SLA due time (docs/handoffs.md).",
+    "_alerts": "one row per alert event and destination (Slack channel or e-mail address): queued, sent or "
+               "failed, with the attempts and the error; a key already here is never sent again "
+               "(`revops alerts check`, docs/alerts.md).",
+    "_alert_watch": "the deals at risk at the last alert check, so only deals newly at risk are announced "
+                    "(docs/alerts.md).",
 }
 """What each of revops' own tables holds, for the document."""
 

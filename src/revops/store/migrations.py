@@ -170,6 +170,26 @@ def _v7_handoffs(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
 
 
+ALERT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("alert_id", "VARCHAR"), ("event_key", "VARCHAR"), ("kind", "VARCHAR"), ("channel", "VARCHAR"),
+    ("recipient", "VARCHAR"), ("record_id", "VARCHAR"), ("owner_id", "VARCHAR"), ("subject", "VARCHAR"),
+    ("text", "VARCHAR"), ("event", "VARCHAR"), ("status", "VARCHAR"), ("attempts", "INTEGER"),
+    ("error", "VARCHAR"), ("digest_id", "VARCHAR"), ("created_at", "TIMESTAMP"), ("last_attempt_at", "TIMESTAMP"),
+    ("sent_at", "TIMESTAMP"),
+)
+ALERT_WATCH_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("kind", "VARCHAR"), ("record_id", "VARCHAR"), ("detail", "VARCHAR"), ("seen_at", "TIMESTAMP"),
+)
+
+
+def _v8_alerts(con: duckdb.DuckDBPyConnection) -> None:
+    """Alerts: one row per event and destination (sent, failed or waiting for the digest), and
+    what the last check saw at risk, so only deals newly at risk are announced."""
+    for name, columns in (("_alerts", ALERT_COLUMNS), ("_alert_watch", ALERT_WATCH_COLUMNS)):
+        cols = ", ".join(f'"{n}" {t}' for n, t in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical GTM tables, ingest runs, quarantine, custom fields, model versions",
               _v1_canonical),
@@ -181,4 +201,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "customer health: support tickets, NPS responses, invoices; contacts' role and left_at",
               _v6_customer_health),
     Migration(7, "handoffs: expansion signals and Sales-to-CS handoff records", _v7_handoffs),
+    Migration(8, "alerts: every alert sent, failed or waiting for the digest; deals seen at risk", _v8_alerts),
 )

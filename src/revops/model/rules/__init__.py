@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from revops.model.issues import RuleIssue
+from revops.model.rules.alerts import alert_definitions
 from revops.model.rules.common import check_expression
 from revops.model.rules.definitions import (
     company_business_hours, company_timezone, custom_fields, forecast_categories, lifecycle_criteria,
@@ -35,7 +36,7 @@ RULES: tuple[Rule, ...] = (
     pipeline_required_fields, pipeline_gates, forecast_categories, vocabulary_spellings,
     sla_events, scoring_rules, scoring_reachable, score_bands,
     routing_graph, routing_expressions, routing_policies,
-    hygiene_rules, health_weights, handoff_definitions, targets, custom_metrics,
+    hygiene_rules, health_weights, handoff_definitions, targets, custom_metrics, alert_definitions,
 )
 
 
