@@ -187,3 +187,15 @@ def test_a_route_with_a_team_only_carries_that_teams_records(company, slack, mai
         {"events": ["sla_breach", "deal_at_risk"], "team": "ae_na", "slack": ["sales"]}])
     check_alerts(store, model, at=AT, sleep=NO_WAIT)
     assert len(hook.received) == 1 and "opp_quiet" in hook.received[0]["text"]  # Ana's lead is sdr_na
+
+
+def test_a_breach_older_than_the_alert_window_stays_in_the_queue_but_sends_nothing(company, slack, mailbox):
+    from datetime import timedelta
+
+    from revops.engines.sla import breach_queue, clock_request
+
+    hook, store, model = slack(), company(), model_with_alerts(mailbox.port)
+    later = AT + timedelta(days=5)  # lead_late became due on May 13-14: five days on, it is old news
+    assert breach_queue(store.ibis, model, clock_request(at=later)).num_rows >= 1
+    result = check_alerts(store, model, at=later, kinds=("sla_breach",), sleep=NO_WAIT)
+    assert result.sent == 0 and hook.received == [] and mailbox.messages == []

@@ -14,7 +14,7 @@ on the same day, the same snapshot's change), so an alert is sent once per key a
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from revops.store import Store
@@ -80,13 +80,16 @@ def _owner(people: dict[str, dict[str, Any]], owner_id: Any) -> dict[str, Any]:
 
 # -- SLA breaches -------------------------------------------------------------------------
 def sla_breach_events(store: Store, model: Any, at: datetime) -> list[AlertEvent]:
-    """One event per open breach of the breach queue at ``at`` (the longest overdue first)."""
+    """One event per open breach of the breach queue at ``at`` (the longest overdue first) that
+    became due within ``alerts.thresholds.breach_within_days`` before it."""
     from revops.engines.sla import breach_queue, clock_request
     from revops.model.events import resolve_event
 
     if not model.slas:
         return []
     queue = breach_queue(store.ibis, model, clock_request(at=at)).to_pylist()
+    fresh = at - timedelta(days=model.alerts.thresholds.breach_within_days)
+    queue = [row for row in queue if row["due_at"] is not None and row["due_at"] >= fresh]
     people = users(store)
     kinds = {}
     for sla in model.slas:

@@ -78,6 +78,10 @@ class AlertThresholds(Section):
     this share (0.10 = 10%) since the previous snapshot ..."""
     forecast_change_amount: float = Field(0.0, ge=0)
     """... and by more than this amount, in the company currency."""
+    breach_within_days: float = Field(2.0, gt=0)
+    """An SLA breach is alerted when it became due at most this many days before the check: an
+    alert is news. Older open breaches stay in `revops sla breaches` (the queue), so turning
+    alerts on does not send a message for every breach the company has ever let happen."""
 
 
 class AlertRetry(Section):
