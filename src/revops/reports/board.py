@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from revops.engines import forecast as forecast_engine
 from revops.engines.forecast.backtest import summarise
 from revops.engines.revenue.bridge import BRIDGE_COLUMNS, mrr_bridge
-from revops.reports.context import ReportContext, ReportError
+from revops.reports.context import ReportContext, ReportError, number
 from revops.reports.definitions import define
 from revops.reports.html import Page, charts, heading, note, table, text, tiles
 from revops.reports.svg import bar_chart, line_chart
@@ -49,7 +49,7 @@ def build(ctx: ReportContext) -> str:
                 f"{ctx.model.company.name} · {first} to {last}, as the data stood at the end of {ctx.as_of} · "
                 f"trends over the {QUARTERS} quarters from {trend_from} · {ctx.request.filters_text()}")
     frame = ctx.compute(TREND, period="quarter", start=trend_from, end=last)
-    series = {m: [(str(r["period"]), _num(r["value"])) for _, r in frame[frame["metric"] == m].iterrows()]
+    series = {m: [(str(r["period"]), number(r["value"])) for _, r in frame[frame["metric"] == m].iterrows()]
               for m in TREND}
     now = {m: (dict(series[m]).get(label)) for m in TREND}
     _arr(page, ctx, label, trend_from, last, series, now)
@@ -149,11 +149,3 @@ def _accuracy(page: Page, ctx: ReportContext, label: str) -> None:
                                   fmt=page.metric_fmt("won_amount"))),
                  table(["quarter", "forecast as of", "P50", "actual"], table_rows),
                  note("The forecast is the whole company's." if ctx.request.where else ""))
-
-
-def _num(value) -> float | None:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if f != f else f

@@ -114,6 +114,15 @@ def _plain(value: Any) -> Any:
     return float(value)
 
 
+def number(value: Any) -> float | None:
+    """A value as a float for a chart or a tile; None when it is missing or not a number."""
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if f != f else f
+
+
 def end_of_day(day: date) -> datetime:
     """The moment a day ends (naive UTC), as the hygiene engine reads --as-of DAY."""
     return datetime(day.year, day.month, day.day) + timedelta(days=1)

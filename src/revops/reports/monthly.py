@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from revops.engines.health.score import HealthRequest, score_accounts
 from revops.engines.revenue.bridge import BRIDGE_COLUMNS, mrr_bridge
 from revops.engines.revenue.retention import trailing_retention
-from revops.reports.context import ReportContext, ReportError
+from revops.reports.context import ReportContext, ReportError, number
 from revops.reports.definitions import define
 from revops.reports.html import Page, charts, heading, note, table, text, tiles
 from revops.reports.svg import bar_chart, line_chart
@@ -146,17 +146,17 @@ def _revenue(page: Page, ctx: ReportContext, label, first, last) -> None:
     ret = retention.iloc[-1] if len(retention) else None
     for k in ("nrr", "grr", "logo_churn_rate"):
         page.define_metric(k)
-    nrr_chart = line_chart([(str(r["period"]), _num(r["nrr"])) for _, r in retention.iterrows()],
+    nrr_chart = line_chart([(str(r["period"]), number(r["nrr"])) for _, r in retention.iterrows()],
                            title="NRR, trailing 12 months", fmt=page.metric_fmt("nrr"), reference=1.0)
-    grr_chart = line_chart([(str(r["period"]), _num(r["grr"])) for _, r in retention.iterrows()],
+    grr_chart = line_chart([(str(r["period"]), number(r["grr"])) for _, r in retention.iterrows()],
                            title="GRR, trailing 12 months", fmt=page.metric_fmt("grr"), reference=1.0)
     churn = _month(ctx, CHURN, first, last)
     page.section("Revenue: MRR bridge, retention and churn",
                  tiles(cells), charts(chart),
                  heading("Retention over the 12 months to the month's end"),
-                 tiles([("NRR", page.metric("nrr", None if ret is None else _num(ret["nrr"]))),
-                        ("GRR", page.metric("grr", None if ret is None else _num(ret["grr"]))),
-                        ("Logo churn (12 months)", page.metric("logo_churn_rate", None if ret is None else _num(ret["logo_churn_rate"])))]),
+                 tiles([("NRR", page.metric("nrr", None if ret is None else number(ret["nrr"]))),
+                        ("GRR", page.metric("grr", None if ret is None else number(ret["grr"]))),
+                        ("Logo churn (12 months)", page.metric("logo_churn_rate", None if ret is None else number(ret["logo_churn_rate"])))]),
                  charts(nrr_chart, grr_chart),
                  heading("Churn in the month"),
                  tiles([("Logo churn", page.metric("logo_churn_rate", churn.get("logo_churn_rate"))),
@@ -190,11 +190,3 @@ def _health(page: Page, ctx: ReportContext, last: date) -> None:
     if ctx.request.where:
         blocks.append(note("Health bands are the whole company's: the health engine does not filter by team or segment."))
     page.section("Customer health", *blocks)
-
-
-def _num(value) -> float | None:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if f != f else f
