@@ -43,7 +43,8 @@ class Webhook:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/T000/B000/XXX"
+        # the path of a Slack incoming webhook (/services/TEAM/CHANNEL/SECRET): the receiver takes any
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/TLOCAL/BLOCAL/local-test-secret"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> Webhook:

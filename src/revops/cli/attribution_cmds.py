@@ -18,7 +18,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from revops.cli.context import app_context
-from revops.cli.output import FormatOption, OutputFormat, emit, stderr
+from revops.cli.output import FormatOption, OutputFormat, comma_list, emit, stderr
 
 
 class ModelName(str, Enum):
@@ -90,7 +90,7 @@ def attribution(
         return
     request = engine.JourneyRequest(conversion=(conversion or Conversion.opportunity).value,
                                     by=(by or Grouping.channel).value,
-                                    opportunity_types=tuple(t.strip() for t in (types or "").split(",") if t.strip()))
+                                    opportunity_types=comma_list(types))
     app = app_context(ctx)
     revenue_model = app.model()
     with app.analytics() as con:

@@ -45,8 +45,7 @@ def expansion(ctx: typer.Context,
     app = app_context(ctx)
     model = app.model()
     at = parse_moment(as_of, "--as-of", RevopsError)
-    app.require_store()
-    with app.store() as store:
+    with app.existing_store() as store:
         run = run_expansion(store, model, at, dry_run=dry_run)
     verb = "would fire" if dry_run else "fired"
     stderr.print(f"{len(run.fired)} signals {verb} on {run.customers} customer accounts as of {run.as_of}; "
@@ -70,8 +69,7 @@ def sales_to_cs(ctx: typer.Context,
     app = app_context(ctx)
     model = app.model()
     day = parse_moment(since, "--since", RevopsError).date() if since else None
-    app.require_store()
-    with app.store() as store:
+    with app.existing_store() as store:
         run = run_sales_to_cs(store, model, day, dry_run=dry_run)
     verb = "would open" if dry_run else "opened"
     stderr.print(f"{verb} {len(run.opened)} handoffs; {len(run.refreshed)} incomplete ones changed",

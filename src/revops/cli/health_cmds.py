@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from revops.cli.context import app_context
-from revops.cli.output import FormatOption, OutputFormat, emit, stderr
+from revops.cli.output import FormatOption, OutputFormat, comma_list, emit, stderr
 
 health_app = typer.Typer(help="Customer health: scores, bands, trends and reasons; the renewal forecast.",
                          invoke_without_command=True, add_completion=False)
@@ -30,30 +30,29 @@ def register(app: typer.Typer) -> None:
     app.add_typer(health_app, name="health")
 
 
-def _split(text: str | None) -> tuple[str, ...]:
-    return tuple(p.strip() for p in (text or "").split(",") if p.strip())
-
-
-def _report(ctx: typer.Context, as_of: str | None, band: str | None, account: str | None) -> tuple[Any, Any, Any]:
-    from revops.engines.health.score import HealthRequest, score_accounts
+def _request(ctx: typer.Context, as_of: str | None, band: str | None, account: str | None) -> tuple[Any, Any, Any]:
+    """The app context, the model and the health request the options ask for (bands checked)."""
+    from revops.engines.health.score import HealthRequest
     from revops.errors import RevopsError
     from revops.moments import parse_moment
 
     app = app_context(ctx)
     model = app.model()
     day = parse_moment(as_of, "--as-of", RevopsError).date()
-    bands = _split(band)
+    bands = comma_list(band)
     known = [b.key for b in model.health.bands]
     unknown = [b for b in bands if b not in known]
     if unknown:
         raise RevopsError(f"--band {', '.join(unknown)}: not a health band; the bands are {', '.join(known)}")
-    store = app.existing_store(read_only=True)
-    with store:
-        store.con.execute("SET enable_progress_bar = false")
-        names = dict(store.con.execute("SELECT account_id, name FROM accounts WHERE name IS NOT NULL").fetchall())
-        report = score_accounts(store.con, model.health, HealthRequest(day, _split(account), bands),
-                                currency=model.company.currency, names=names)
-        return report, model, store
+    return app, model, HealthRequest(day, comma_list(account), bands)
+
+
+def _score(store: Any, model: Any, request: Any) -> Any:
+    from revops.engines.health.score import score_accounts
+
+    store.con.execute("SET enable_progress_bar = false")
+    names = dict(store.con.execute("SELECT account_id, name FROM accounts WHERE name IS NOT NULL").fetchall())
+    return score_accounts(store.con, model.health, request, currency=model.company.currency, names=names)
 
 
 @health_app.callback()
@@ -68,7 +67,9 @@ def health(ctx: typer.Context, as_of: AsOfOption = None, band: BandOption = None
         return
     from revops.engines.health.score import HEALTH_COLUMNS
 
-    report, _, _ = _report(ctx, as_of, band, account)
+    app, model, request = _request(ctx, as_of, band, account)
+    with app.existing_store(read_only=True) as store:
+        report = _score(store, model, request)
     for key, why in report.unmeasured_inputs.items():
         stderr.print(f"[yellow]health measure {key} not measured for any account:[/] {why}", highlight=False)
     if fmt is OutputFormat.table:
@@ -88,8 +89,9 @@ def renewals(ctx: typer.Context, as_of: AsOfOption = None, within: Annotated[int
     is at risk; medium in the band above an at-risk band; else low), soonest first."""
     from revops.engines.health.renewals import RENEWAL_COLUMNS, renewal_forecast
 
-    report, model, store = _report(ctx, as_of, band, account)
-    with app_context(ctx).existing_store(read_only=True) as store:
+    app, model, request = _request(ctx, as_of, band, account)
+    with app.existing_store(read_only=True) as store:
+        report = _score(store, model, request)
         rows = renewal_forecast(store.con, model.health, report, within)
     if fmt is OutputFormat.table:
         at_risk = sum(r["arr_at_risk"] for r in rows)

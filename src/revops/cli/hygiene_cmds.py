@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from revops.cli.context import app_context
-from revops.cli.output import FormatOption, OutputFormat, emit
+from revops.cli.output import FormatOption, OutputFormat, comma_list, emit
 
 hygiene_app = typer.Typer(help="Pipeline hygiene: findings by deal, owner and severity; data quality per rep.",
                           invoke_without_command=True, add_completion=False)
@@ -50,10 +50,6 @@ def _is_day(text: str) -> bool:
         return False
 
 
-def _split(text: str | None) -> tuple[str, ...]:
-    return tuple(p.strip() for p in (text or "").split(",") if p.strip())
-
-
 def _report(ctx: typer.Context, as_of: str | None, owner: str | None, rule: str | None,
             severity: str | None) -> tuple[Any, Any, dict[str, str]]:
     """The hygiene report the options ask for, the model, and user names by id."""
@@ -66,7 +62,8 @@ def _report(ctx: typer.Context, as_of: str | None, owner: str | None, rule: str 
     moment = parse_moment(as_of, "--as-of", DealError) if as_of else None
     if moment is not None and as_of is not None and _is_day(as_of):
         moment += timedelta(days=1)  # a day means its end, as in metrics, pipeline flow and the forecast
-    request = HygieneRequest(as_of=moment, rules=_split(rule), owners=_split(owner), severities=_split(severity))
+    request = HygieneRequest(as_of=moment, rules=comma_list(rule), owners=comma_list(owner),
+                             severities=comma_list(severity))
     with app.existing_store(read_only=True) as store:
         store.con.execute("SET enable_progress_bar = false")  # stdout holds the rows; a few seconds at most
         report = check_hygiene(store.ibis, model, request)

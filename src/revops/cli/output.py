@@ -102,3 +102,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def comma_list(text: str | None) -> tuple[str, ...]:
+    """An option holding comma-separated values (``--owner a,b``), blanks dropped."""
+    return tuple(p.strip() for p in (text or "").split(",") if p.strip())

@@ -12,7 +12,6 @@ import typer
 
 from revops.cli.context import app_context
 from revops.cli.output import FormatOption, OutputFormat, emit, stderr
-from revops.errors import ForecastError
 
 pipeline_app = typer.Typer(help="The pipeline's movement: flow (waterfall) between two days.",
                            no_args_is_help=True, add_completion=False)
@@ -45,25 +44,17 @@ def flow(
 ) -> None:
     from revops.engines.forecast import flow_request, flow_warnings, load_world, pipeline_flow
     from revops.engines.forecast.flow import deals_valued
-    from revops.engines.metrics.periods import parse_date
 
     app = app_context(ctx)
     model = app.model()
-    if start is None or end is None:
-        if period is None:
-            raise ForecastError("pipeline flow needs --from and --to, or a --period (a fiscal quarter such as "
-                                "2026-Q2: the flow runs over it)")
-        from revops.engines.forecast.period import period_bounds
-        from revops.engines.metrics.periods import FiscalCalendar
-
-        first, last = period_bounds(FiscalCalendar(model.company.fiscal_year_start_month), period)
-        start, end = start or first.isoformat(), end or last.isoformat()
+    request = flow_request(model, start=start, end=end, period=period, by=by)
+    start, end = request.start.isoformat(), request.end.isoformat()
     with app.existing_store(read_only=True) as store:
         world = load_world(store.ibis, model)
-        for text in flow_warnings(world, parse_date(end, "--to")):
+        for text in flow_warnings(world, request.end):
             stderr.print(f"[yellow]warning:[/] {text}", highlight=False, soft_wrap=True)
         result = pipeline_flow(store.ibis, model, start=start, end=end, period=period, by=by, world=world)
-        valued = deals_valued(world, flow_request(model, start=start, end=end, period=period, by=by))
+        valued = deals_valued(world, request)
     if valued:
         stderr.print(f"note: {valued:,} deal{'s' * (valued != 1)} in the pipeline at the start or end had no "
                      f"amount: counted at the median of comparable deals won by {end} (one value per deal, so the "

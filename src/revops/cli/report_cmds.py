@@ -43,11 +43,10 @@ def report(
 ) -> None:
     from revops.moments import parse_moment
     from revops.reports import REPORTS, ReportError, ReportRequest, build_report, write_report
-    from revops.reports.context import utc_today
 
     if name not in REPORTS:
         raise ReportError(f"unknown report {name!r}; the reports are {', '.join(REPORTS)}")
-    day: date = parse_moment(as_of, "--as-of", ReportError).date() if as_of else utc_today()
+    day: date = parse_moment(as_of, "--as-of", ReportError).date()  # none given: today (UTC)
     app = app_context(ctx)
     model = app.model()
     request = ReportRequest(as_of=day, period=period, team=team, segment=segment)

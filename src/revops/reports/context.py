@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -126,7 +126,3 @@ def number(value: Any) -> float | None:
 def end_of_day(day: date) -> datetime:
     """The moment a day ends (naive UTC), as the hygiene engine reads --as-of DAY."""
     return datetime(day.year, day.month, day.day) + timedelta(days=1)
-
-
-def utc_today() -> date:
-    return datetime.now(timezone.utc).date()

@@ -26,6 +26,7 @@ from revops.engines.forecast.period import (Known, PeriodForecast, current_perio
 from revops.engines.forecast.valuation import comparable_values, list_prices
 from revops.engines.forecast.world import DealWorld, cutoff, load_world
 from revops.engines.metrics.periods import FiscalCalendar, parse_date
+from revops.errors import ForecastError
 
 __all__ = ["BacktestRequest", "DealWorld", "FlowRequest", "Known", "PeriodForecast", "backtest", "deal_moves",
            "flow_request", "flow_warnings", "forecast", "forecast_period", "load_world", "numbers_by_owner", "pipeline_flow"]
@@ -35,16 +36,17 @@ def _today(today: date | None) -> date:
     return today or datetime.now(timezone.utc).date()
 
 
-def flow_request(model: Any, *, start: str | date, end: str | date, period: str | None = None,
+def flow_request(model: Any, *, start: str | date | None, end: str | date | None, period: str | None = None,
                  by: str | None = None) -> FlowRequest:
     """The flow's days and close-date window: ``period`` (a fiscal quarter label) when given,
-    else the two days."""
-    first, last = parse_date(start, "--from"), parse_date(end, "--to")
-    assert first is not None and last is not None
-    if period:
-        close_from, close_to = period_bounds(FiscalCalendar(model.company.fiscal_year_start_month), period)
-    else:
-        close_from, close_to = first, last
+    else the two days; without days, the period's first and last."""
+    bounds = period_bounds(FiscalCalendar(model.company.fiscal_year_start_month), period) if period else None
+    if (start is None or end is None) and bounds is None:
+        raise ForecastError("pipeline flow needs --from and --to, or a --period (a fiscal quarter such as "
+                            "2026-Q2: the flow runs over it)")
+    first = parse_date(start, "--from") if start is not None else bounds[0]
+    last = parse_date(end, "--to") if end is not None else bounds[1]
+    close_from, close_to = bounds or (first, last)
     return FlowRequest(first, last, close_from, close_to, by)
 
 

@@ -85,7 +85,7 @@ class Known:
         known = world.known_at(day)
         everyone = np.arange(len(known), dtype=np.int64)
         final = known.state(everyone, cutoff(day))
-        values = comparable_values(known, cutoff(day), list_prices)
+        values = comparable_values(known, cutoff(day), list_prices, state=final)
         calendar = FiscalCalendar(known.model.company.fiscal_year_start_month)
         return cls(world=known, calendar=calendar, final=final, values=values, owners=OwnerRecord.of(known, final))
 

@@ -17,14 +17,16 @@ from revops.engines.forecast.world import DealState, DealWorld
 from revops.engines.metrics.valuation import GROUPS, MIN_COMPARABLES, NONE
 
 
-def comparable_values(world: DealWorld, instant: int, list_prices: dict[str, float] | None = None) -> np.ndarray:
-    """Per deal of the world, the median amount of comparable deals won before ``instant``."""
+def comparable_values(world: DealWorld, instant: int, list_prices: dict[str, float] | None = None,
+                      state: DealState | None = None) -> np.ndarray:
+    """Per deal of the world, the median amount of comparable deals won before ``instant``;
+    ``state``: every deal's state at ``instant`` when the caller already has it."""
     n = len(world)
-    index = np.arange(n)
-    state = world.state(index, instant)
+    if state is None:
+        state = world.state(np.arange(n, dtype=np.int64), instant)
     won = state.is_won & ~np.isnan(state.amount) & (state.amount > 0)
-    attrs = world.deals[["product", "type", "segment"]].astype(object).where(
-        world.deals[["product", "type", "segment"]].notna(), NONE)
+    groups = world.deals[["product", "type", "segment"]]
+    attrs = groups.astype(object).where(groups.notna(), NONE)
     out = np.full(n, np.nan)
     if won.any():
         won_frame = attrs[won].assign(__amount=state.amount[won])
