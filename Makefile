@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DB     ?= demo.duckdb
+PORT   ?= 8000
 
 .PHONY: demo test bench lint venv clean postgresql
 
@@ -15,12 +16,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Builds the demo company, prints its headline numbers, makes an admin key and serves the
+# dashboard on http://127.0.0.1:$(PORT)/ (the sign-in link with the key is printed; Ctrl-C stops).
 demo: $(STAMP)
 	$(BIN)/revops --db $(DB) demo --scale small
 	$(BIN)/revops --db $(DB) status
 	$(BIN)/revops --db $(DB) metrics won_amount win_rate avg_deal_size sales_cycle_days open_pipeline \
 		weighted_pipeline mql_count mql_to_sql_rate speed_to_lead_minutes mrr arr nrr grr
 	$(BIN)/revops --db $(DB) metrics win_rate won_amount pipeline_created --by segment --period year
+	@KEY=$$($(BIN)/revops --db $(DB) keys create --role admin --label "make demo" --format json | \
+		$(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["key"])') && \
+	echo "" && echo "Dashboard: http://127.0.0.1:$(PORT)/login?key=$$KEY" && \
+	echo "API:       curl -H 'Authorization: Bearer $$KEY' http://127.0.0.1:$(PORT)/v1/opportunities" && echo "" && \
+	$(BIN)/revops --db $(DB) serve --port $(PORT)
 
 # The postgres tests start a throwaway PostgreSQL server from Debian's postgresql package
 # (binaries in /usr/lib/postgresql/*/bin). Installed once, as root (CI); elsewhere they skip.

@@ -37,3 +37,18 @@ def test_check_sends_the_breach_and_list_shows_it_sent(company, tmp_path):
     listed = run_cli(*args, "alerts", "list", "--format", "json")
     [row] = json.loads(listed.stdout)
     assert (row["kind"], row["recipient"], row["record_id"], row["status"]) == ("sla_breach", "sales", "lead_late", "sent")
+
+
+def test_run_daily_runs_every_step_and_reports_each(company, tmp_path):
+    store = company()
+    db = store.path
+    store.close()
+    (tmp_path / "revops.yaml").write_text(MODEL)
+    with Webhook() as hook:
+        out = run_cli("--db", str(db), "--model", str(tmp_path / "revops.yaml"), "run", "daily", "--no-forecast",
+                      "--format", "json", env={SLACK_ENV: hook.url})
+    assert out.returncode == 0, out.stderr
+    run = json.loads(out.stdout)
+    assert [s["step"] for s in run["steps"]] == ["pipeline snapshot", "rescore leads", "SLAs, hygiene and alerts"]
+    assert run["ok"] and all(s["ok"] for s in run["steps"]) and run["alerts"]["failed"] == 0
+    assert "pipeline snapshot: ok" in out.stderr

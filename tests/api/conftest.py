@@ -32,6 +32,7 @@ from revops.model.schema import RevenueModel
 from revops.store import Store
 
 TUESDAY_11AM_NY = datetime(2026, 5, 12, 15, 0)
+ADMIN_TOKEN = "test-admin-token"
 
 
 def user(user_id: str, role: str = "ae", segment: str | None = "smb", region: str | None = "NA",
@@ -94,10 +95,15 @@ def free_socket() -> socket.socket:
 
 
 @contextmanager
-def serving(db: Path, model: RevenueModel | None = None, *, token: str | None = None,
-            clock: Any = lambda: TUESDAY_11AM_NY, **settings: Any) -> Iterator[httpx.Client]:
+def serving(db: Path, model: RevenueModel | None = None, *, token: str | None = ADMIN_TOKEN,
+            clock: Any = lambda: TUESDAY_11AM_NY, send_token: bool | None = None,
+            **settings: Any) -> Iterator[httpx.Client]:
     """The API on ``db`` served by uvicorn in this process on a free loopback port; yields an
-    httpx client pointed at it. Stopping drains the intake and closes the store."""
+    httpx client pointed at it. Stopping drains the intake and closes the store.
+
+    ``token`` is the server's REVOPS_API_TOKEN (an admin key); the client sends it with every
+    request when it is the default ADMIN_TOKEN (or ``send_token``), so tests about something
+    else need not think about keys."""
     sock = free_socket()
     port = sock.getsockname()[1]
     config_settings = ApiSettings(db=db, port=port, api_token=token, **settings)
@@ -112,7 +118,9 @@ def serving(db: Path, model: RevenueModel | None = None, *, token: str | None = 
             raise RuntimeError("the API server did not start")
         time.sleep(0.02)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        send = send_token if send_token is not None else token == ADMIN_TOKEN
+        headers = {"Authorization": f"Bearer {token}"} if send and token else None
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30, headers=headers) as client:
             yield client
     finally:
         server.should_exit = True

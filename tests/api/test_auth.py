@@ -25,9 +25,12 @@ def test_an_unauthorised_malformed_payload_gets_401_not_422(org_db):
     assert r.status_code == 401
 
 
-def test_no_token_set_means_no_authentication(org_db):
-    with serving(org_db) as api:
-        assert api.post("/v1/leads", json=hot_smb_lead("L1")).status_code == 200
+def test_without_any_key_the_api_refuses_and_says_how_to_make_one(org_db):
+    with serving(org_db, token=None) as api:
+        r = api.post("/v1/leads", json=hot_smb_lead("L1"))
+        health = api.get("/healthz")
+    assert r.status_code == 401 and "revops keys create" in r.json()["detail"]
+    assert health.status_code == 200
 
 
 def test_the_token_comes_from_the_environment():

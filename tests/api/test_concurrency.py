@@ -23,7 +23,7 @@ def test_fifty_clients_never_exceed_the_cap_nor_assign_a_lead_twice(org_db, defa
             # its own 8 leads, then the first 4 of the next client's again: racing duplicates
             ids = own[c] + own[(c + 1) % CLIENTS][:4]
             answers = []
-            with httpx.Client(base_url=api.base_url, timeout=60) as own_connection:
+            with httpx.Client(base_url=api.base_url, timeout=60, headers=api.headers) as own_connection:
                 for lead_id in ids:
                     r = own_connection.post("/v1/leads", json={"lead_id": lead_id, "company_size": 100,
                                                                "country": "US"})
@@ -54,7 +54,7 @@ def test_a_rep_deactivated_mid_day_gets_no_lead_after_the_change_is_answered(org
     change: dict[str, float] = {}
     with serving(org_db, model) as api:
         def client(c: int) -> None:
-            with httpx.Client(base_url=api.base_url, timeout=60) as own_connection:
+            with httpx.Client(base_url=api.base_url, timeout=60, headers=api.headers) as own_connection:
                 for i in range(40):
                     lead_id = f"C{c:02d}-{i}"
                     started[lead_id] = time.monotonic()

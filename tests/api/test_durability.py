@@ -14,18 +14,19 @@ import httpx
 import pytest
 
 from benchmarks.common import wait_until_healthy
-from tests.api.conftest import free_socket, pool_model, stored
+from tests.api.conftest import ADMIN_TOKEN, free_socket, pool_model, stored
 
 pytestmark = pytest.mark.slow
 
 CLIENTS = 16
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 KILL_AFTER = 300
 
 
 def start_server(db: Path, model_file: Path, port: int) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "revops.cli.main", "--db", str(db), "--model", str(model_file),
                              "serve", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, env={**os.environ, "REVOPS_API_TOKEN": ADMIN_TOKEN})
     return wait_until_healthy(proc, port, proc.stderr.read)
 
 
@@ -42,7 +43,7 @@ def test_a_killed_server_loses_no_acknowledged_lead(org_db, default_model, tmp_p
     enough = threading.Event()
 
     def client(c: int) -> None:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10, headers=AUTH) as http:
             for i in range(10_000):
                 lead_id = f"K{c:02d}-{i:05d}"
                 try:
@@ -68,7 +69,7 @@ def test_a_killed_server_loses_no_acknowledged_lead(org_db, default_model, tmp_p
 
     server = start_server(org_db, model_file, port)  # the store's write-ahead log is replayed
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10, headers=AUTH) as http:
             missing = [lead for lead in acked if http.get(f"/v1/leads/{lead}").status_code != 200]
             sample = sorted(acked)[:20]
             replays = {lead: http.post("/v1/leads", json={"lead_id": lead}) for lead in sample}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.conftest import hot_smb_lead, serving, stored
+from tests.api.conftest import ADMIN_TOKEN, hot_smb_lead, serving, stored
 
 
 def test_the_same_lead_id_again_returns_the_first_answer_and_changes_nothing(org_db):
@@ -49,7 +49,7 @@ def test_duplicates_arriving_together_are_taken_once(org_db):
     from concurrent.futures import ThreadPoolExecutor
 
     def post(base_url: str) -> httpx.Response:
-        with httpx.Client(base_url=base_url) as client:
+        with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as client:
             return client.post("/v1/leads", json=hot_smb_lead("L1"))
 
     with serving(org_db) as api:

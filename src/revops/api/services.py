@@ -17,6 +17,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from revops.access import KeyRing
+from revops.api.cache import ResultCache
+from revops.api.daily import DailySchedule, parse_daily_at
 from revops.api.intake import LeadIntake
 from revops.api.settings import ApiSettings
 from revops.store import Store
@@ -48,6 +51,10 @@ class ApiServices:
         self.started_at: datetime = utcnow()
         self._reads = store.con.cursor()  # the root of every request's cursor, apart from the writer's
         self._reads_lock = threading.Lock()
+        self.keys = KeyRing.load(self._reads.cursor(), settings.token)
+        self.cache = ResultCache()
+        self.daily = DailySchedule(self, parse_daily_at(settings.daily_at) if settings.daily_at else None,
+                                   clock=utcnow)
 
     @classmethod
     def open(cls, settings: ApiSettings, *, model: Any = None,
@@ -82,7 +89,30 @@ class ApiServices:
         finally:
             con.close()
 
+    @contextmanager
+    def analytics(self) -> Iterator[Any]:
+        """An Ibis backend on a cursor of its own, for the metrics layer and the engines (they
+        see what the intake has committed)."""
+        import ibis
+
+        with self._reads_lock:
+            con = self._reads.cursor()
+        try:
+            yield ibis.duckdb.from_connection(con)
+        finally:
+            con.close()
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever the intake commits: cached answers of an older generation are stale."""
+        return self.intake.stats.batches + self.daily.runs
+
+    def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()``'s answer for ``key`` at the store's current generation, computed once."""
+        return self.cache.get((self.generation, key), compute)
+
     def close(self) -> None:
+        self.daily.close()
         self.intake.close()
         self._reads.close()
         self.store.close()

@@ -8,16 +8,18 @@
 | db | REVOPS_DB | revops.duckdb |
 | model_path | REVOPS_MODEL | ./revops.yaml if present, else the built-in model |
 | host, port | REVOPS_API_HOST, REVOPS_API_PORT | 127.0.0.1, 8000 |
-| api_token | REVOPS_API_TOKEN | none: no authentication |
+| api_token | REVOPS_API_TOKEN | none (an admin key besides those of `revops keys`) |
 | max_batch | REVOPS_API_MAX_BATCH | 512 leads per group commit |
 | max_pending | REVOPS_API_MAX_PENDING | 20,000 requests waiting; more get 503 |
 | commit_interval_ms | REVOPS_API_COMMIT_INTERVAL_MS | 20: under load, one group commit per 20 ms |
 | idle_checkpoint_ms | REVOPS_API_IDLE_CHECKPOINT_MS | 500: fold the log into the file at lulls |
 | log_backstop | REVOPS_API_LOG_BACKSTOP | 256MB: checkpoint anyway (sustained load) |
 | db_threads | REVOPS_API_DB_THREADS | 1 DuckDB thread (the writes are small) |
+| daily_at | REVOPS_API_DAILY_AT | none: no daily run inside the server (HH:MM UTC: `revops run daily` then) |
 
-With ``api_token`` set, every ``/v1`` request needs ``Authorization: Bearer <token>`` (401
-otherwise); ``/health`` stays open so load balancers can probe it.
+Every ``/v1`` request needs ``Authorization: Bearer <key>``: a key made by `revops keys create`
+(its role and scope apply), or ``api_token``, which acts as an admin key. 401 otherwise;
+``/health`` stays open so load balancers can probe it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 ENV_PREFIX = "REVOPS_API_"
 
@@ -40,7 +42,7 @@ class ApiSettings(BaseModel):
     model_path: Path | None = Field(None, description="revops.yaml; None: the built-in default model.")
     host: str = Field("127.0.0.1", description="Interface to listen on (127.0.0.1: this machine only).")
     port: int = Field(8000, ge=0, le=65535)
-    api_token: SecretStr | None = Field(None, description="Bearer token every /v1 request must carry.")
+    api_token: SecretStr | None = Field(None, description="A bearer token that acts as an admin key (besides the keys of `revops keys`).")
     max_batch: int = Field(512, ge=1, description="Most leads scored, routed and committed together.")
     max_pending: int = Field(20_000, ge=1, description="Requests waiting for the writer before 503s.")
     commit_interval_ms: float = Field(20.0, ge=0, description=(
@@ -56,6 +58,18 @@ class ApiSettings(BaseModel):
         "DuckDB worker threads of the server's store. 1: each small write of a group commit runs in "
         "the writer's own thread instead of waking a pool (about twice as fast for tiny inserts)."))
 
+    daily_at: str | None = Field(None, pattern=r"^\s*\d{1,2}:\d{2}\s*$", description=(
+        "HH:MM (UTC): run `revops run daily` inside the server at that time every day."))
+
+    @field_validator("daily_at")
+    @classmethod
+    def _a_time_of_day(cls, value: str | None) -> str | None:
+        if value is not None:
+            from revops.api.daily import parse_daily_at
+
+            parse_daily_at(value)
+        return value
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> ApiSettings:
         """Settings from REVOPS_* environment variables; keyword arguments that are not None win."""
@@ -68,7 +82,7 @@ class ApiSettings(BaseModel):
         elif Path("revops.yaml").exists():
             values["model_path"] = Path("revops.yaml")
         for name in ("host", "port", "api_token", "max_batch", "max_pending", "commit_interval_ms",
-                     "idle_checkpoint_ms", "log_backstop", "db_threads"):
+                     "idle_checkpoint_ms", "log_backstop", "db_threads", "daily_at"):
             text = env.get(ENV_PREFIX + name.upper()) if name != "api_token" else env.get("REVOPS_API_TOKEN")
             if text:
                 values[name] = text

@@ -3,7 +3,6 @@ turning at risk and forecast changes, once; and the daily run a scheduler (cron)
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Optional
 
 import typer
@@ -81,78 +80,27 @@ def daily(
     """The daily run, for cron: pipeline snapshot, forecast snapshot, rescoring, then SLA and
     hygiene checks and the alerts. A step that fails is reported and the others still run;
     the exit code is 1 if any failed."""
-    from revops.alerts import check_alerts
+    from revops.alerts.daily import run_daily
     from revops.store.store import utcnow
 
     app = app_context(ctx)
     model = app.model()
     now = utcnow()
-    steps: list[dict[str, Any]] = []
 
-    def step(name: str, fn: Any) -> None:
-        try:
-            steps.append({"step": name, "ok": True, "result": fn()})
-        except Exception as exc:  # noqa: BLE001 - one failing step must not stop the alerts
-            steps.append({"step": name, "ok": False, "result": f"{type(exc).__name__}: {exc}"})
-        stderr.print(f"{name}: {'ok' if steps[-1]['ok'] else 'FAILED'} {steps[-1]['result']}", highlight=False,
+    def said(step: dict[str, Any]) -> None:
+        stderr.print(f"{step['step']}: {'ok' if step['ok'] else 'FAILED'} {step['result']}", highlight=False,
                      soft_wrap=True)
 
     with app.existing_store() as store:
-        step("pipeline snapshot", lambda: _pipeline_snapshot(store, model, now.date()))
-        if forecast:
-            step("forecast snapshot", lambda: _forecast_snapshot(store, model, now.date()))
-        if score:
-            step("rescore leads", lambda: _rescore(store, model, now))
-        result = None
-
-        def alerts() -> str:
-            nonlocal result
-            result = check_alerts(store, model, dry_run=dry_run)
-            s = result.summary()
-            return (f"events {s['events'] or 'none'}; {s['new_alerts']} new, {s['sent']} sent, {s['failed']} failed"
-                    + (" (dry run)" if dry_run else ""))
-
-        step("SLAs, hygiene and alerts", alerts)
+        run = run_daily(store, model, now, forecast=forecast, score=score, dry_run=dry_run, on_step=said)
         app.record_model(store, model)
     if fmt is OutputFormat.json:
-        emit({"at": now.isoformat(timespec="seconds"), "steps": steps,
-              "alerts": result.summary() if result else None}, fmt)
+        emit(run.to_dict(), fmt)
     else:
-        emit([{"step": s["step"], "ok": s["ok"], "result": str(s["result"])} for s in steps], fmt,
+        emit([{"step": s["step"], "ok": s["ok"], "result": str(s["result"])} for s in run.steps], fmt,
              columns=["step", "ok", "result"], title=f"Daily run {now:%Y-%m-%d %H:%M} UTC")
-    if not all(s["ok"] for s in steps) or (result and result.failed):
+    if not run.ok:
         raise typer.Exit(1)
-
-
-def _pipeline_snapshot(store: Any, model: Any, day: date) -> str:
-    from revops.engines.metrics.snapshot import take_snapshot
-
-    r = take_snapshot(store, model, day)
-    return f"{r['deals']} open deals on {r['snapshot_date']}"
-
-
-def _forecast_snapshot(store: Any, model: Any, day: date) -> str:
-    from revops.engines import forecast as engine
-    from revops.engines.forecast.calls import latest_calls
-    from revops.engines.forecast.snapshots import take_snapshots
-    from revops.engines.forecast.valuation import list_prices
-
-    world = engine.load_world(store.ibis, model)
-    day = min(day, world.today_date())
-    done = take_snapshots(store, world, model, [day], list_prices=list_prices(store.ibis),
-                          calls=lambda label, d: latest_calls(store, period=label, at=d), users=world.users)
-    return ", ".join(f"{r.get('period')} p50 {r.get('p50', 0):,.0f}" for r in done) or "nothing to snapshot"
-
-
-def _rescore(store: Any, model: Any, now: Any) -> str:
-    from revops.engines.scoring.combined import save_scores, score_leads
-    from revops.engines.scoring.lifecycle import advance_lifecycle
-
-    with store.transaction():
-        scored = score_leads(store, model, now)
-        changed = save_scores(store, scored)
-        moves = advance_lifecycle(store, model, now)
-    return f"{scored.leads:,} leads scored, {changed:,} changed; {moves.summary()}"
 
 
 def _report(result: Any, fmt: OutputFormat, model: Any) -> None:

@@ -190,6 +190,26 @@ def _v8_alerts(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
 
 
+API_KEY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("key_id", "VARCHAR"), ("key_hash", "VARCHAR"), ("role", "VARCHAR"), ("user_id", "VARCHAR"),
+    ("label", "VARCHAR"), ("created_at", "TIMESTAMP"), ("created_by", "VARCHAR"), ("revoked_at", "TIMESTAMP"),
+    ("revoked_by", "VARCHAR"),
+)
+AUDIT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("audit_id", "VARCHAR"), ("changed_at", "TIMESTAMP"), ("key_id", "VARCHAR"), ("actor_user_id", "VARCHAR"),
+    ("role", "VARCHAR"), ("action", "VARCHAR"), ("entity", "VARCHAR"), ("entity_id", "VARCHAR"),
+    ("before", "VARCHAR"), ("after", "VARCHAR"), ("source", "VARCHAR"),
+)
+
+
+def _v9_api_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """API keys (only their SHA-256 hash is kept) with their role and user, and the audit log of
+    every write made through the API: who, when, the record before and after."""
+    for name, columns in (("_api_keys", API_KEY_COLUMNS), ("_audit_log", AUDIT_COLUMNS)):
+        cols = ", ".join(f'"{n}" {t}' for n, t in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical GTM tables, ingest runs, quarantine, custom fields, model versions",
               _v1_canonical),
@@ -202,4 +222,5 @@ MIGRATIONS: tuple[Migration, ...] = (
               _v6_customer_health),
     Migration(7, "handoffs: expansion signals and Sales-to-CS handoff records", _v7_handoffs),
     Migration(8, "alerts: every alert sent, failed or waiting for the digest; deals seen at risk", _v8_alerts),
+    Migration(9, "API keys (hashed) with roles, and the audit log of API writes", _v9_api_keys),
 )

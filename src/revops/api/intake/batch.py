@@ -28,6 +28,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from revops.access.audit import audit_entry, write_audit
 from revops.api.intake.answers import Answer, Rejection, encode, encode_answer
 from revops.api.intake.desk import IntakeDesk
 from revops.api.intake.records import ARROW_TYPES, ValueMismatch, merge
@@ -40,7 +41,7 @@ from revops.store import schema
 ROUTABLE_KINDS = ("user", "queue", "nurture")
 EVENT_KEYS = {"touches": ("touch_id", "touch"), "activities": ("activity_id", "activity")}
 """Per event table: its id column and the word in the ids made for events sent without one."""
-MQL_SOURCE = "POST /v1/leads"
+MQL_SOURCE = LEADS_SOURCE = "POST /v1/leads"
 HISTORY_TYPES = {"lead_id": pa.string(), "scored_at": pa.timestamp("us"), "model_version": pa.int32(),
                  "model_hash": pa.string(), "source": pa.string()}
 """Arrow types of the ``_score_history`` columns that are not numbers."""
@@ -54,6 +55,8 @@ class LeadRequest:
     waiter: Any
     events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Touches and activities sent with the lead, by table."""
+    actor: Any = None
+    """Who sent it (a revops.access.Principal), for the audit log."""
 
 
 @dataclass(eq=False)
@@ -61,6 +64,7 @@ class UserRequest:
     user_id: str
     changes: dict[str, Any]
     waiter: Any
+    actor: Any = None
 
 
 @dataclass(eq=False)
@@ -68,6 +72,7 @@ class StageMoveRequest:
     move: Any
     """A revops.engines.deals.moves.StageMove."""
     waiter: Any
+    actor: Any = None
 
 
 @dataclass
@@ -91,6 +96,10 @@ class GroupCommit:
     """(owner, +1 / -1) applied to routing's open-opportunity counts by stage moves, for undo."""
     scores: list[tuple[Any, ...]] = field(default_factory=list)
     """``_score_history`` rows of the leads whose score changed (every new lead)."""
+    audits: list[tuple[Any, ...]] = field(default_factory=list)
+    """``_audit_log`` rows: every write of the batch, with who asked for it, before and after."""
+    stored_leads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The leads as stored before this batch (updates), for the audit log."""
 
     # -- leads --------------------------------------------------------------------------------
     def take_leads(self, requests: list[LeadRequest]) -> None:
@@ -113,6 +122,7 @@ class GroupCommit:
         if not fresh:
             return
         stored = self._stored_rows([r.fields["lead_id"] for r in fresh if r.fields["lead_id"] in memory.stored])
+        self.stored_leads.update(stored)
         leads: list[tuple[LeadRequest, dict[str, Any]]] = []
         for r in fresh:
             lead_id = r.fields["lead_id"]
@@ -261,6 +271,9 @@ class GroupCommit:
                                                 "ignored": r.ignored}))
         self.answers[lead_id] = answer
         self.lead_rows.append(record)
+        before = self.stored_leads.get(lead_id)
+        self.audits.append(audit_entry(r.actor, "lead.update" if before else "lead.create", "leads", lead_id,
+                                       before=before, after=record, at=self.now, source=LEADS_SOURCE))
         self.taken.append((lead_id, r.key))
         self.settled.append((r.waiter, answer))
 
@@ -298,6 +311,8 @@ class GroupCommit:
             con.execute(f"UPDATE users SET {sets} WHERE user_id = ?", [*changes.values(), r.user_id])
         after = {**before, **changes}
         self.desk.router.user_changed(after)
+        self.audits.append(audit_entry(r.actor, "user.update", "users", r.user_id, before=before, after=after,
+                                       at=self.now, source="PATCH /v1/users/{user_id}"))
         self.users_before.append(before)
         self.settled.append((r.waiter, Answer(None, encode(after))))
 
@@ -308,11 +323,17 @@ class GroupCommit:
         open deals at once, as ``user_changed`` does for users."""
         from revops.engines.deals.moves import MoveRefused, apply_move
 
+        con = self.desk.store.con
+        before = _row(con, "opportunities", "opportunity_id", r.move.opportunity_id)
         try:
-            result = apply_move(self.desk.store.con, self.desk.model, r.move, self.now)
+            result = apply_move(con, self.desk.model, r.move, self.now)
         except MoveRefused as refused:
             self.settled.append((r.waiter, refused))
             return
+        self.audits.append(audit_entry(r.actor, "opportunity.stage_move", "opportunities", r.move.opportunity_id,
+                                       before=before, after=_row(con, "opportunities", "opportunity_id",
+                                                                 r.move.opportunity_id),
+                                       at=self.now, source=r.move.source or "stage move"))
         if result.open_before:
             self._count_open_deal(result.owner_before, -1)
         if result.open_after:
@@ -351,6 +372,7 @@ class GroupCommit:
             _insert(con, "_score_history", pa.table({
                 n: pa.array(list(column), HISTORY_TYPES.get(n, pa.float64()))
                 for n, column in zip(HISTORY_COLUMNS, zip(*self.scores))}))
+        write_audit(con, self.audits)
         if self.lifecycle:
             names = ("lead_id", "from_stage", "to_stage", "changed_at", "reason", "source")
             _insert(con, "_lifecycle_events", pa.table({
@@ -382,6 +404,13 @@ class GroupCommit:
                     rep.open_opportunities = max(rep.open_opportunities - step, 0)
                     rep.record["open_opportunities"] = rep.open_opportunities
         self.desk.columns.forget_new()
+
+
+def _row(con: Any, table: str, key: str, value: Any) -> dict[str, Any] | None:
+    cur = con.execute(f"SELECT * FROM {table} WHERE {key} = ?", [value])
+    names = [d[0] for d in cur.description]
+    rows = cur.fetchall()
+    return dict(zip(names, rows[0])) if rows else None
 
 
 def _number(value: Any) -> float | None:

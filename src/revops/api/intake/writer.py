@@ -101,32 +101,35 @@ class LeadIntake:
 
     # -- submitting -----------------------------------------------------------------------
     def submit_lead(self, fields: dict[str, Any], key: str | None = None, *,
-                    events: dict[str, list[dict[str, Any]]] | None = None, ignored: list[str] | None = None) -> Future:
-        """Queue a lead (its fields, touches and activities by table); the Future gets its Answer."""
-        return self._put(LeadRequest(fields, key, ignored or [], _Waiter(None), events or {})).future
+                    events: dict[str, list[dict[str, Any]]] | None = None, ignored: list[str] | None = None,
+                    actor: Any = None) -> Future:
+        """Queue a lead (its fields, touches and activities by table); the Future gets its Answer.
+        ``actor`` (a Principal) is who the audit log names."""
+        return self._put(LeadRequest(fields, key, ignored or [], _Waiter(None), events or {}, actor)).future
 
     async def take_lead(self, fields: dict[str, Any], key: str | None = None, *,
                         events: dict[str, list[dict[str, Any]]] | None = None,
-                        ignored: list[str] | None = None) -> Answer:
+                        ignored: list[str] | None = None, actor: Any = None) -> Answer:
         """Queue a lead and wait for its Answer (after the commit) on the running event loop."""
-        waiter = self._put(LeadRequest(fields, key, ignored or [], _Waiter(asyncio.get_running_loop()), events or {}))
+        waiter = self._put(LeadRequest(fields, key, ignored or [], _Waiter(asyncio.get_running_loop()), events or {},
+                                       actor))
         return await waiter.future
 
-    async def change_user(self, user_id: str, changes: dict[str, Any]) -> Answer:
-        waiter = self._put(UserRequest(user_id, changes, _Waiter(asyncio.get_running_loop())))
+    async def change_user(self, user_id: str, changes: dict[str, Any], actor: Any = None) -> Answer:
+        waiter = self._put(UserRequest(user_id, changes, _Waiter(asyncio.get_running_loop()), actor))
         return await waiter.future
 
-    def submit_user_change(self, user_id: str, changes: dict[str, Any]) -> Future:
-        return self._put(UserRequest(user_id, changes, _Waiter(None))).future
+    def submit_user_change(self, user_id: str, changes: dict[str, Any], actor: Any = None) -> Future:
+        return self._put(UserRequest(user_id, changes, _Waiter(None), actor)).future
 
-    async def move_stage(self, move: Any) -> Answer:
+    async def move_stage(self, move: Any, actor: Any = None) -> Answer:
         """Queue a deal's stage move (a ``deals.moves.StageMove``) and wait for its Answer; a move
         the gate refuses raises its ``MoveRefused``."""
-        waiter = self._put(StageMoveRequest(move, _Waiter(asyncio.get_running_loop())))
+        waiter = self._put(StageMoveRequest(move, _Waiter(asyncio.get_running_loop()), actor))
         return await waiter.future
 
-    def submit_stage_move(self, move: Any) -> Future:
-        return self._put(StageMoveRequest(move, _Waiter(None))).future
+    def submit_stage_move(self, move: Any, actor: Any = None) -> Future:
+        return self._put(StageMoveRequest(move, _Waiter(None), actor)).future
 
     def _put(self, request: LeadRequest | UserRequest | StageMoveRequest) -> _Waiter:
         if self._closed:

@@ -17,4 +17,6 @@ async def health(services: ServicesDep) -> dict:
     intake = services.intake
     return {"status": "ok", "store": str(services.settings.db), "model_hash": intake.desk.model_hash,
             "started_at": services.started_at.isoformat() + "Z", "pending": intake.pending,
-            "predictive_model_version": intake.desk.model_version, "intake": asdict(intake.stats)}
+            "predictive_model_version": intake.desk.model_version, "intake": asdict(intake.stats),
+            "daily": {"at": services.daily.at.strftime("%H:%M") if services.daily.at else None,
+                      "next_run": services.daily.next_at, "last_run": services.daily.last}}
