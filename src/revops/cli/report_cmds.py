@@ -4,6 +4,7 @@ metrics as self-contained HTML files that print (docs/reports.md).
     revops report weekly  --out weekly.html [--as-of DAY] [--team T] [--segment S]
     revops report monthly --out gtm.html [--period 2026-04] [--as-of DAY] [--team T] [--segment S]
     revops report board   --out board.html [--period 2026-Q1] [--as-of DAY] [--segment S]
+    revops report board   --out board.pdf                # printed by headless Chromium
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ REPORT_HELP = (
 def report(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="weekly, monthly or board.", metavar="REPORT")],
-    out: Annotated[Path, typer.Option("--out", help="The HTML file to write (replaced atomically).")],
+    out: Annotated[Path, typer.Option("--out", help="The file to write (replaced atomically): FILE.html, or FILE.pdf printed by headless Chromium.")],
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="As the data stood at the end of this day, YYYY-MM-DD (default: today).")] = None,
     period: Annotated[Optional[str], typer.Option("--period", help="monthly: a month, 2026-04 (default: the last month ended by the as-of day); board: a fiscal quarter, 2026-Q1 (default: the last quarter ended by it). weekly: the week ending on the as-of day.")] = None,
     team: Annotated[Optional[str], typer.Option("--team", help="Only this team's numbers (users.team) where the metric or engine can tell.")] = None,
@@ -53,5 +54,10 @@ def report(
     with app.existing_store(read_only=True) as store:
         store.con.execute("SET enable_progress_bar = false")
         html = build_report(name, store, model, request)
-    write_report(html, out)
+    if out.suffix.lower() == ".pdf":
+        from revops.reports.pdf import write_pdf
+
+        write_pdf(html, out)
+    else:
+        write_report(html, out)
     stderr.print(f"wrote {out} ({name} report as of {day.isoformat()})", highlight=False)
