@@ -25,6 +25,7 @@ from revops.model.sections.lifecycle import Lifecycle, LifecycleStage
 from revops.model.sections.metrics import MetricDefinition
 from revops.model.sections.operations import Health, Hygiene, HygieneRule, Targets
 from revops.model.sections.pipeline import Pipeline, PipelineStage
+from revops.model.sections.quality import DataQuality
 from revops.model.sections.routing import Routing
 from revops.model.sections.scoring import Scoring
 from revops.model.sections.slas import SlaPolicy
@@ -78,6 +79,7 @@ class RevenueModel(Section):
     handoffs: Handoffs = _section("handoffs", "Expansion signals to Sales, Sales-to-CS handoffs at closed won.")
     targets: Targets = _section("targets", "Coverage, payback and quota targets.")
     alerts: Alerts = _section("alerts", "Slack and e-mail alerts: SLA breaches, deals at risk, forecast changes.")
+    data_quality: DataQuality = _section("data_quality", "Validation rules, completeness, staleness: the data-quality score.")
     metrics: list[MetricDefinition] = _section("metrics", "The company's own metrics.")
 
     @field_validator("custom_fields", mode="before")

@@ -7,12 +7,16 @@ Values follow SQL: None is null, comparisons with null give None, ``and`` / ``or
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from . import nodes as n
 from .functions import MICROS_PER_UNIT, TRIM_CHARACTERS
+from revops.errors import ExpressionError
+
 from .values import (
     COMPARE, NUMBERS, PLAIN, and3, as_datetime, compare_mixed, equal, like_regex,
     micros_between, normalise, not3, parse_date, parse_timestamp, require_number,
@@ -22,7 +26,7 @@ from .values import (
 Compiled = Callable[[Mapping[str, Any], datetime], Any]
 
 _FLIPPED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-_BOOLEAN_CALLS = frozenset({"contains", "starts_with", "ends_with"})
+_BOOLEAN_CALLS = frozenset({"contains", "starts_with", "ends_with", "matches"})
 
 
 def compile_node(node: n.Node) -> Compiled:
@@ -404,6 +408,14 @@ def _text_pair(test: Callable[[str, str], bool]) -> Callable[..., Compiled]:
     return build
 
 
+@functools.lru_cache(maxsize=256)
+def _pattern(text: str) -> re.Pattern[str]:
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        raise ExpressionError(f"matches(): {text!r} is not a regular expression ({exc})") from None
+
+
 def _email_domain(v: Any) -> str | None:
     v = require_string(v, "email_domain()")
     return v.rpartition("@")[2].lower() if "@" in v else None
@@ -474,6 +486,7 @@ _CALLS: dict[str, Callable[..., Compiled]] = {
     "contains": _text_pair(lambda s, p: p in s),
     "starts_with": _text_pair(str.startswith),
     "ends_with": _text_pair(str.endswith),
+    "matches": _text_pair(lambda s, p: _pattern(p).search(s) is not None),
     "coalesce": _coalesce,
     "least": _extreme, "greatest": _extreme,
     "abs": _null_safe(lambda v: abs(require_number(v, "abs()"))),

@@ -57,6 +57,8 @@ FUNCTIONS: dict[str, FunctionSpec] = {
         _spec("starts_with", 2, 2, ["string", "string"], "boolean", "true when s starts with p"),
         _spec("ends_with", 2, 2, ["string", "string"], "boolean", "true when s ends with p"),
         _spec("email_domain", 1, 1, ["string"], "string", "lower-cased part after the last @"),
+        _spec("matches", 2, 2, ["string", "string"], "boolean",
+              "true when s holds a match of the regular expression p (e.g. matches(email, '^[^@ ]+@[^@ ]+[.][a-z]+$'))"),
         _spec("abs", 1, 1, ["numeric"], "common", "absolute value"),
         _spec("round", 1, 2, ["numeric", "integer"], "common", "round half away from zero to n decimals"),
         _spec("least", 1, None, ["any"], "common", "smallest non-null argument"),

@@ -177,6 +177,8 @@ class _IbisBuilder:
                 return x.startswith(args[1])
             case "ends_with":
                 return x.endswith(args[1])
+            case "matches":
+                return x.re_search(args[1])
             case "email_domain":
                 domain = x.re_extract(EMAIL_DOMAIN_PATTERN, 1).lower()
                 return ibis.ifelse(x.contains("@"), domain, ibis.null("string"))

@@ -164,6 +164,8 @@ class _SqlBuilder:
                 return exp.StartsWith(this=args[0], expression=args[1])
             case "ends_with":
                 return exp.EndsWith(this=args[0], expression=args[1])
+            case "matches":
+                return exp.RegexpLike(this=args[0], expression=args[1])
             case "email_domain":
                 domain = exp.Lower(this=exp.RegexpExtract(
                     this=args[0], expression=exp.Literal.string(EMAIL_DOMAIN_PATTERN),
