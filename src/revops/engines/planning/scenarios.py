@@ -1,0 +1,118 @@
+"""Scenarios: conservative, base and aggressive bookings for a fiscal year, each from its
+assumptions — win rate, sales cycle, pipeline created per month, ramp and attrition — shown
+next to the values measured over the last 12 months, so a plan that needs a miracle says so
+(`revops plan scenarios`).
+
+Bookings of a month are the pipeline created ``cycle`` months earlier times the win rate: the
+pipeline already created (the store's, by month) is used as it is, months still to come get
+the scenario's monthly creation, scaled by the sales headcount the scenario keeps (attrition
+thins it month by month, new hires add per the ramp). An assumption better than history is a
+*miracle*: the seeds' board deck whose "conservative scenario assumed seven miracles".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from revops.engines.planning.months import Month
+
+SCENARIOS: dict[str, dict[str, float]] = {
+    "conservative": {"win_rate": 0.85, "cycle_days": 1.2, "pipeline_per_month": 0.85, "monthly_attrition": 1.5},
+    "base": {"win_rate": 1.0, "cycle_days": 1.0, "pipeline_per_month": 1.0, "monthly_attrition": 1.0},
+    "aggressive": {"win_rate": 1.1, "cycle_days": 0.9, "pipeline_per_month": 1.15, "monthly_attrition": 0.75},
+}
+"""Each assumption as a multiple of its measured value."""
+BETTER_WHEN_HIGHER = {"win_rate": True, "cycle_days": False, "pipeline_per_month": True, "monthly_attrition": False}
+GTM_ROLES = ("ae", "sdr", "csm", "manager", "marketing", "executive", "se", "am")
+REVOPS_PER_GTM = (20, 30)
+"""The seeds' rule of thumb: one RevOps person per 20-30 GTM staff."""
+
+
+@dataclass(frozen=True)
+class Measured:
+    win_rate: float
+    cycle_days: float
+    pipeline_per_month: float
+    monthly_attrition: float
+    created_by_month: dict[Month, float]
+
+
+def measure(con: Any, model: Any, as_of: date) -> Measured:
+    """The last 12 full months before ``as_of``'s month, from the metrics layer and the users."""
+    import ibis
+
+    from revops.engines import metrics
+
+    end = Month.of(as_of)
+    start = end.plus(-12)
+    backend = ibis.duckdb.from_connection(con)
+    frame = metrics.compute(backend, model, ["win_rate", "sales_cycle_days", "pipeline_created"],
+                            start=start.first_day, end=end.first_day - _one_day())
+    values = {r["metric"]: float(r["value"]) for _, r in frame.iterrows() if r["value"] == r["value"]}
+    created = metrics.compute(backend, model, ["pipeline_created"], period="month",
+                              start=start.plus(-24).first_day, end=end.first_day - _one_day())
+    by_month = {}
+    for _, r in created.iterrows():
+        year, month = str(r["period"]).split("-")
+        by_month[Month(int(year), int(month))] = float(r["value"]) if r["value"] == r["value"] else 0.0
+    left, heads = con.execute(
+        "SELECT count(*) FILTER (WHERE end_date >= ? AND end_date < ?), count(*) FROM users "
+        "WHERE lower(role) = 'ae' AND (start_date IS NULL OR start_date < ?)",
+        [start.first_day, end.first_day, end.first_day]).fetchall()[0]
+    attrition = 1 - (1 - left / heads) ** (1 / 12) if heads else 0.0
+    return Measured(values.get("win_rate", 0.0), values.get("sales_cycle_days", 0.0),
+                    values.get("pipeline_created", 0.0) / 12, round(attrition, 4), by_month)
+
+
+def _one_day() -> Any:
+    from datetime import timedelta
+
+    return timedelta(days=1)
+
+
+def run_scenarios(measured: Measured, *, year_months: list[Month], as_of: date,
+                  multipliers: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
+    multipliers = multipliers or SCENARIOS
+    now = Month.of(as_of)
+    out = []
+    for name, mult in multipliers.items():
+        a = {k: getattr(measured, k) * mult.get(k, 1.0) for k in BETTER_WHEN_HIGHER}
+        lag = max(round(a["cycle_days"] / 30.44), 0)
+        total = 0.0
+        for m in year_months:
+            source = m.plus(-lag)
+            if source < now:
+                created = measured.created_by_month.get(source, 0.0)
+            else:
+                months_ahead = source.minus(now)
+                created = a["pipeline_per_month"] * (1 - a["monthly_attrition"]) ** months_ahead
+            total += created * a["win_rate"]
+        miracles = [f"{k.replace('_', ' ')} {_fmt(k, a[k])} vs {_fmt(k, getattr(measured, k))} measured"
+                    for k, higher in BETTER_WHEN_HIGHER.items()
+                    if (a[k] > getattr(measured, k) * 1.0001 if higher else a[k] < getattr(measured, k) * 0.9999)]
+        out.append({"scenario": name, **{k: round(v, 4) for k, v in a.items()}, "cycle_months": lag,
+                    "bookings": round(total, 2), "miracles": miracles})
+    return {"scenarios": out,
+            "measured": {k: round(getattr(measured, k), 4) for k in BETTER_WHEN_HIGHER}}
+
+
+def _fmt(key: str, value: float) -> str:
+    if key in ("win_rate", "monthly_attrition"):
+        return f"{value:.1%}"
+    if key == "cycle_days":
+        return f"{value:.0f} days"
+    return f"{value:,.0f}/month"
+
+
+def revops_headcount(con: Any) -> dict[str, Any]:
+    """GTM staff and RevOps staff in the store, against one RevOps per 20-30 GTM staff."""
+    gtm, revops = con.execute(
+        "SELECT count(*) FILTER (WHERE lower(role) IN (SELECT unnest(?::VARCHAR[]))), "
+        "count(*) FILTER (WHERE lower(role) IN ('revops', 'ops', 'sales_ops')) FROM users "
+        "WHERE coalesce(active, TRUE) AND end_date IS NULL", [list(GTM_ROLES)]).fetchall()[0]
+    low, high = REVOPS_PER_GTM
+    return {"gtm_staff": gtm, "revops_staff": revops, "recommended_min": -(-gtm // high) if gtm else 0,
+            "recommended_max": -(-gtm // low) if gtm else 0,
+            "rule": "one RevOps person per 20-30 GTM staff"}
