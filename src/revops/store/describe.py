@@ -74,6 +74,10 @@ OWN_TABLES: dict[str, str] = {
                "(`revops alerts check`, docs/alerts.md).",
     "_alert_watch": "the deals at risk at the last alert check, so only deals newly at risk are announced "
                     "(docs/alerts.md).",
+    "_api_keys": "API keys: their SHA-256 hash (never the key), role, user, who made and revoked them "
+                 "(`revops keys`, docs/keys.md).",
+    "_audit_log": "every write through the API: who (key, user, role), when, the record before and after as "
+                  "JSON (docs/keys.md).",
 }
 """What each of revops' own tables holds, for the document."""
 
