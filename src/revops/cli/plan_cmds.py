@@ -23,6 +23,10 @@ CAPACITY_COLUMNS = ["period", "grain", "headcount", "ramped_reps", "capacity", "
 
 
 def register(app: typer.Typer) -> None:
+    from revops.cli import plan_comp_cmds, plan_territory_cmds
+
+    plan_territory_cmds.register(plan_app)
+    plan_comp_cmds.register(plan_app)
     app.add_typer(plan_app, name="plan")
 
 
@@ -136,10 +140,3 @@ def scenarios(
                  f"RevOps: {h['revops_staff']} for {h['gtm_staff']} GTM staff (rule of thumb: "
                  f"{h['recommended_min']}-{h['recommended_max']})", highlight=False, soft_wrap=True)
 
-
-def _register_parts() -> None:
-    """The commands other modules add to `revops plan`."""
-    from revops.cli import plan_comp_cmds, plan_territory_cmds
-
-    plan_territory_cmds.register(plan_app)
-    plan_comp_cmds.register(plan_app)

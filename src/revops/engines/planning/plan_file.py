@@ -20,7 +20,7 @@ class PlanError(RevopsError):
 
 
 def load_plan_file(path: Path, model: type[M]) -> M:
-    from revops.model.loader import _plain, locate_line, parse_yaml
+    from revops.model.loader import locate_line, parse_yaml
 
     path = Path(path)
     if not path.exists():
@@ -40,6 +40,15 @@ def load_plan_file(path: Path, model: type[M]) -> M:
             where = ".".join(str(p) for p in loc) or "the file"
             problems.append(f"{path}:{line}: {where}: {_message(err)}")
         raise PlanError("\n".join(problems)) from None
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip nodes as plain dicts and lists (their line numbers stay on ``tree``)."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
 
 
 def _message(err: dict[str, Any]) -> str:
