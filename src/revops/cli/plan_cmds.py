@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -106,6 +106,7 @@ def scenarios(
     ctx: typer.Context,
     year: Annotated[int, typer.Option("--year", help="The fiscal year to project.")],
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Measure the last 12 months before this day (default: today).")] = None,
+    plan: Annotated[Optional[Path], typer.Option("--plan", help="A capacity plan (as `plan capacity`): bookings are capped by each scenario's capacity, its ramp and attrition varied.")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Conservative, base and aggressive bookings for the year, each assumption next to its
@@ -121,7 +122,8 @@ def scenarios(
     first = Month.of(FiscalCalendar(model.company.fiscal_year_start_month).label_start(str(year), "year"))
     with app.existing_store(read_only=True) as store:
         measured = measure(store.con, model, day)
-        result = run_scenarios(measured, year_months=[first.plus(i) for i in range(12)], as_of=day)
+        curve = _capacity_curve(plan, store, model, day) if plan is not None else None
+        result = run_scenarios(measured, year_months=[first.plus(i) for i in range(12)], as_of=day, capacity=curve)
         result["revops_headcount"] = revops_headcount(store.con)
     result["year"] = str(year)
     if fmt is OutputFormat.json:
@@ -140,3 +142,18 @@ def scenarios(
                  f"RevOps: {h['revops_staff']} for {h['gtm_staff']} GTM staff (rule of thumb: "
                  f"{h['recommended_min']}-{h['recommended_max']})", highlight=False, soft_wrap=True)
 
+
+
+def _capacity_curve(path: Path, store: Any, model: Any, day: Any) -> Any:
+    from revops.engines.planning.capacity import CapacityPlan, starters_of
+    from revops.engines.planning.history import ramped_productivity, store_reps
+    from revops.engines.planning.plan_file import PlanError, load_plan_file
+    from revops.engines.planning.scenarios import capacity_curve
+
+    spec = load_plan_file(path, CapacityPlan)
+    reps = store_reps(store.con, spec.roles, day) if spec.reps is None else []
+    productivity = spec.quota_per_ramped_rep or ramped_productivity(store.con, model, spec.roles, len(spec.ramp) - 1,
+                                                                    day)
+    if not productivity:
+        raise PlanError(f"{path}: set quota_per_ramped_rep (no bookings of ramped reps to measure it from)")
+    return capacity_curve(spec, starters_of(spec, reps), productivity, model.company.fiscal_year_start_month)

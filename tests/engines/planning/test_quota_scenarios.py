@@ -84,3 +84,22 @@ def test_plan_quota_and_scenarios_as_a_user_runs_them(demo_files):
     scenarios = json.loads(out.stdout)["scenarios"]
     assert [s["scenario"] for s in scenarios] == ["conservative", "base", "aggressive"]
     assert scenarios[0]["bookings"] < scenarios[1]["bookings"] < scenarios[2]["bookings"]
+
+
+def test_a_capacity_plan_caps_each_scenarios_bookings_with_its_own_ramp():
+    from revops.engines.planning.capacity import CapacityPlan, starters_of
+    from revops.engines.planning.scenarios import capacity_curve
+
+    plan = CapacityPlan.model_validate({"start": "2026-01", "months": 3, "ramp": [0.0, 0.5, 1.0],
+                                        "quota_per_ramped_rep": 10000, "reps": [{"start": "2026-01"}]})
+    curve = capacity_curve(plan, starters_of(plan, []), 10000, 1)
+    measured = Measured(win_rate=0.5, cycle_days=0, pipeline_per_month=100000, monthly_attrition=0.0,
+                        created_by_month={})
+    months = [Month(2026, 1), Month(2026, 2), Month(2026, 3)]
+    by = {s["scenario"]: s for s in run_scenarios(measured, year_months=months, as_of=date(2025, 12, 1),
+                                                  capacity=curve)["scenarios"]}
+    # demand is far above capacity: bookings = capacity. Base ramp 0, .5, 1 -> 15,000; a month slower
+    # (conservative) 0, 0, .5 -> 5,000; a month faster (aggressive) .5, 1, 1 -> 25,000
+    assert (by["conservative"]["bookings"], by["base"]["bookings"], by["aggressive"]["bookings"]) == (5000, 15000, 25000)
+    assert by["base"]["months_capped_by_capacity"] == 3
+    assert any(m.startswith("ramp 1 month") for m in by["aggressive"]["miracles"])

@@ -3,6 +3,10 @@ assumptions — win rate, sales cycle, pipeline created per month, ramp and attr
 next to the values measured over the last 12 months, so a plan that needs a miracle says so
 (`revops plan scenarios`).
 
+With a capacity plan (``--plan``), a month's bookings are also capped by the scenario's
+capacity: the plan's reps and hires under the scenario's ramp (delayed a month when
+conservative, a month faster when aggressive) and attrition.
+
 Bookings of a month are the pipeline created ``cycle`` months earlier times the win rate: the
 pipeline already created (the store's, by month) is used as it is, months still to come get
 the scenario's monthly creation, scaled by the sales headcount the scenario keeps (attrition
@@ -19,11 +23,14 @@ from typing import Any
 from revops.engines.planning.months import Month
 
 SCENARIOS: dict[str, dict[str, float]] = {
-    "conservative": {"win_rate": 0.85, "cycle_days": 1.2, "pipeline_per_month": 0.85, "monthly_attrition": 1.5},
-    "base": {"win_rate": 1.0, "cycle_days": 1.0, "pipeline_per_month": 1.0, "monthly_attrition": 1.0},
-    "aggressive": {"win_rate": 1.1, "cycle_days": 0.9, "pipeline_per_month": 1.15, "monthly_attrition": 0.75},
+    "conservative": {"win_rate": 0.85, "cycle_days": 1.2, "pipeline_per_month": 0.85, "monthly_attrition": 1.5,
+                     "ramp_shift": 1},
+    "base": {"win_rate": 1.0, "cycle_days": 1.0, "pipeline_per_month": 1.0, "monthly_attrition": 1.0, "ramp_shift": 0},
+    "aggressive": {"win_rate": 1.1, "cycle_days": 0.9, "pipeline_per_month": 1.15, "monthly_attrition": 0.75,
+                   "ramp_shift": -1},
 }
-"""Each assumption as a multiple of its measured value."""
+"""Each assumption as a multiple of its measured value; ``ramp_shift``: months the capacity
+plan's ramp curve is delayed (+) or sped up (-)."""
 BETTER_WHEN_HIGHER = {"win_rate": True, "cycle_days": False, "pipeline_per_month": True, "monthly_attrition": False}
 GTM_ROLES = ("ae", "sdr", "csm", "manager", "marketing", "executive", "se", "am")
 REVOPS_PER_GTM = (20, 30)
@@ -73,14 +80,20 @@ def _one_day() -> Any:
 
 
 def run_scenarios(measured: Measured, *, year_months: list[Month], as_of: date,
-                  multipliers: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
+                  multipliers: dict[str, dict[str, float]] | None = None,
+                  capacity: Any = None) -> dict[str, Any]:
+    """``capacity``: a function (ramp_shift, monthly_attrition) -> {Month: bookings capacity};
+    given, each month's bookings are capped by the scenario's capacity (its ramp and attrition)."""
     multipliers = multipliers or SCENARIOS
     now = Month.of(as_of)
     out = []
     for name, mult in multipliers.items():
         a = {k: getattr(measured, k) * mult.get(k, 1.0) for k in BETTER_WHEN_HIGHER}
         lag = max(round(a["cycle_days"] / 30.44), 0)
+        shift = int(mult.get("ramp_shift", 0))
+        cap = capacity(shift, a["monthly_attrition"]) if capacity is not None else None
         total = 0.0
+        capped_months = 0
         for m in year_months:
             source = m.plus(-lag)
             if source < now:
@@ -88,14 +101,38 @@ def run_scenarios(measured: Measured, *, year_months: list[Month], as_of: date,
             else:
                 months_ahead = source.minus(now)
                 created = a["pipeline_per_month"] * (1 - a["monthly_attrition"]) ** months_ahead
-            total += created * a["win_rate"]
+            booked = created * a["win_rate"]
+            if cap is not None and m in cap and booked > cap[m]:
+                booked = cap[m]
+                capped_months += 1
+            total += booked
         miracles = [f"{k.replace('_', ' ')} {_fmt(k, a[k])} vs {_fmt(k, getattr(measured, k))} measured"
                     for k, higher in BETTER_WHEN_HIGHER.items()
                     if (a[k] > getattr(measured, k) * 1.0001 if higher else a[k] < getattr(measured, k) * 0.9999)]
+        if cap is not None and shift < 0:
+            miracles.append(f"ramp {-shift} month(s) faster than the plan's curve")
         out.append({"scenario": name, **{k: round(v, 4) for k, v in a.items()}, "cycle_months": lag,
-                    "bookings": round(total, 2), "miracles": miracles})
+                    "ramp_shift_months": shift, "bookings": round(total, 2), "miracles": miracles,
+                    "months_capped_by_capacity": capped_months if cap is not None else None,
+                    "capacity": round(sum(cap.get(m, 0.0) for m in year_months), 2) if cap is not None else None})
     return {"scenarios": out,
             "measured": {k: round(getattr(measured, k), 4) for k in BETTER_WHEN_HIGHER}}
+
+
+def capacity_curve(plan: Any, starters: list[Any], productivity: float, fiscal_start_month: int) -> Any:
+    """For run_scenarios: the capacity plan's monthly capacity under a ramp shift and attrition."""
+    from revops.engines.planning.capacity import plan_capacity
+
+    def curve(shift: int, attrition: float) -> dict[Month, float]:
+        ramp = list(plan.ramp)
+        ramp = [0.0] * shift + ramp if shift > 0 else ramp[-shift:] or [ramp[-1]]
+        varied = plan.model_copy(update={"ramp": ramp, "monthly_attrition": min(attrition, 0.99), "targets": {}})
+        return {Month.parse(r.period): r.capacity for r in plan_capacity(varied, starters=starters,
+                                                                          productivity=productivity,
+                                                                          fiscal_start_month=fiscal_start_month)
+                if r.grain == "month"}
+
+    return curve
 
 
 def _fmt(key: str, value: float) -> str:
