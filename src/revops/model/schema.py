@@ -21,6 +21,7 @@ from revops.model.sections.company import BusinessHours, Company
 from revops.model.sections.custom_fields import CustomField
 from revops.model.sections.forecast import ForecastCategory
 from revops.model.sections.handoffs import Handoffs
+from revops.model.sections.identity import Identity
 from revops.model.sections.lifecycle import Lifecycle, LifecycleStage
 from revops.model.sections.metrics import MetricDefinition
 from revops.model.sections.operations import Health, Hygiene, HygieneRule, Targets
@@ -31,7 +32,7 @@ from revops.model.sections.scoring import Scoring
 from revops.model.sections.slas import SlaPolicy
 
 __all__ = [
-    "Alerts", "BusinessHours", "Company", "CustomField", "ForecastCategory", "Handoffs", "Health", "Hygiene", "HygieneRule", "Lifecycle",
+    "Alerts", "BusinessHours", "Company", "CustomField", "ForecastCategory", "Handoffs", "Health", "Hygiene", "HygieneRule", "Identity", "Lifecycle",
     "LifecycleStage", "MetricDefinition", "Pipeline", "PipelineStage", "RevenueModel", "Routing",
     "Scoring", "SlaPolicy", "Targets", "default_model_text",
 ]
@@ -79,6 +80,7 @@ class RevenueModel(Section):
     handoffs: Handoffs = _section("handoffs", "Expansion signals to Sales, Sales-to-CS handoffs at closed won.")
     targets: Targets = _section("targets", "Coverage, payback and quota targets.")
     alerts: Alerts = _section("alerts", "Slack and e-mail alerts: SLA breaches, deals at risk, forecast changes.")
+    identity: Identity = _section("identity", "Duplicate contacts, leads and accounts; lead-to-account matching.")
     data_quality: DataQuality = _section("data_quality", "Validation rules, completeness, staleness: the data-quality score.")
     metrics: list[MetricDefinition] = _section("metrics", "The company's own metrics.")
 

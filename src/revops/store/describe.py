@@ -76,6 +76,9 @@ OWN_TABLES: dict[str, str] = {
                     "(docs/alerts.md).",
     "_api_keys": "API keys: their SHA-256 hash (never the key), role, user, who made and revoked them "
                  "(`revops keys`, docs/keys.md).",
+    "_merges": "every merge `revops dedupe --apply` made: the survivor, the merged record, the match probability, "
+               "both records and their references before and after as JSON, who and when, and whether it was "
+               "undone (`revops dedupe --undo`, docs/identity.md).",
     "_audit_log": "every write through the API: who (key, user, role), when, the record before and after as "
                   "JSON (docs/keys.md).",
 }

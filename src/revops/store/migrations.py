@@ -210,6 +210,21 @@ def _v9_api_keys(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
 
 
+MERGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("merge_id", "VARCHAR"), ("table_name", "VARCHAR"), ("survivor_id", "VARCHAR"), ("merged_id", "VARCHAR"),
+    ("probability", "DOUBLE"), ("before", "VARCHAR"), ("after", "VARCHAR"), ("merged_at", "TIMESTAMP"),
+    ("merged_by", "VARCHAR"), ("undone_at", "TIMESTAMP"), ("undone_by", "VARCHAR"),
+)
+
+
+def _v10_merges(con: duckdb.DuckDBPyConnection) -> None:
+    """Merges of duplicate records (`revops dedupe --apply`): one row per record merged into a
+    survivor, with both records and every reference repointed as they were before (JSON), so
+    `revops dedupe --undo MERGE_ID` puts them back exactly."""
+    cols = ", ".join(f'"{n}" {t}' for n, t in MERGE_COLUMNS)
+    con.execute(f"CREATE TABLE IF NOT EXISTS _merges ({cols})")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical GTM tables, ingest runs, quarantine, custom fields, model versions",
               _v1_canonical),
@@ -223,4 +238,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "handoffs: expansion signals and Sales-to-CS handoff records", _v7_handoffs),
     Migration(8, "alerts: every alert sent, failed or waiting for the digest; deals seen at risk", _v8_alerts),
     Migration(9, "API keys (hashed) with roles, and the audit log of API writes", _v9_api_keys),
+    Migration(10, "merges of duplicate records, with what they replaced, so each can be undone", _v10_merges),
 )

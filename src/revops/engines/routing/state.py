@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from revops.engines.identity.accounts import load_accounts
 from revops.engines.routing.accounts import AccountIndex
 from revops.engines.routing.shifts import ShiftClock, clock_factory
 
@@ -108,7 +109,7 @@ class RoutingState:
         self.team_names = {tid: (t.get("name") or tid) for tid, t in self.teams.items()}
         self._team_ids_by_name = {name: tid for tid, name in self.team_names.items()}
         self.territories = [Territory(t) for t in territories]
-        self.accounts = AccountIndex(accounts)
+        self.accounts = AccountIndex(accounts, model)
         for uid, n in (open_leads or {}).items():
             if uid in self.reps:
                 self.reps[uid].add_open_leads(int(n))
@@ -132,7 +133,7 @@ class RoutingState:
         users = _rows(con, "SELECT * FROM users ORDER BY user_id")
         teams = _rows(con, "SELECT * FROM teams ORDER BY team_id")
         territories = _rows(con, "SELECT * FROM territories ORDER BY territory_id")
-        accounts = _rows(con, "SELECT account_id, name, domain, owner_id, type FROM accounts")
+        accounts = load_accounts(con, model)
         recycle = recycle_days(model)
         sql = _OPEN_AS_OF if history else _OPEN_NOW
         open_leads = dict(con.execute(sql, {"at": at, "since": at - timedelta(days=recycle)}).fetchall())
