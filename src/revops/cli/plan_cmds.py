@@ -19,7 +19,7 @@ plan_app = typer.Typer(help="Planning: capacity, quota, territories, compensatio
                        add_completion=False)
 
 CAPACITY_COLUMNS = ["period", "grain", "headcount", "ramped_reps", "capacity", "target", "gap", "hires_needed",
-                    "hire_by"]
+                    "hire_by", "note"]
 
 
 def register(app: typer.Typer) -> None:
@@ -92,13 +92,18 @@ def quota(
     if fmt is OutputFormat.json:
         emit(result, fmt)
         return
-    emit(result["reps"], fmt, columns=["user_id", "name", "team", "ramp_months", "last_year_bookings", "potential",
-                                       "top_down", "bottom_up", "reconciled"],
+    emit(result["reps"], fmt, columns=["user_id", "name", "team", "ramped_rep_months", "last_year_bookings",
+                                       "potential", "top_down", "bottom_up", "reconciled"],
          title=f"Quota {result['year']}: target {target:,.0f} + {over_assignment:.0%} = {result['quota_total']:,.0f}")
+    emit(result["teams"], fmt, columns=["team", "reps", "top_down", "bottom_up", "reconciled"], title="By team")
     dist = result["attainment"]
     if dist["reps"]:
         emit(dist["bands"], fmt, columns=["band", "reps"],
-             title=f"Attainment {dist['year']}: {dist['at_or_above_100']:.0%} of {dist['reps']} reps at 100% or more")
+             title=f"Attainment {dist['year']}: {dist['at_or_above_100']:.0%} of {dist['reps']} reps at 100%+")
+    else:
+        result["notes"].append(f"no quota attainment for {dist['year']} (no quotas in users.quota or targets.quotas)")
+    for note in result["notes"]:
+        stderr.print(note, highlight=False, soft_wrap=True)
 
 
 @plan_app.command("scenarios")
@@ -106,7 +111,8 @@ def scenarios(
     ctx: typer.Context,
     year: Annotated[int, typer.Option("--year", help="The fiscal year to project.")],
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Measure the last 12 months before this day (default: today).")] = None,
-    plan: Annotated[Optional[Path], typer.Option("--plan", help="A capacity plan (as `plan capacity`): bookings are capped by each scenario's capacity, its ramp and attrition varied.")] = None,
+    plan: Annotated[Optional[Path], typer.Option("--plan", help="A capacity plan (as `plan capacity`) covering the year: bookings are capped by each scenario's capacity, its ramp and the plan's attrition varied.")] = None,
+    where: Annotated[Optional[str], typer.Option("--where", help="Measure and project only these deals, e.g. \"type = 'new_business'\" (default: every deal, renewals included).")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Conservative, base and aggressive bookings for the year, each assumption next to its
@@ -121,36 +127,49 @@ def scenarios(
     day = parse_moment(as_of, "--as-of").date()
     first = Month.of(FiscalCalendar(model.company.fiscal_year_start_month).label_start(str(year), "year"))
     with app.existing_store(read_only=True) as store:
-        measured = measure(store.con, model, day)
-        curve = _capacity_curve(plan, store, model, day) if plan is not None else None
+        measured = measure(store.con, model, day, where=where)
+        curve = _capacity_curve(plan, store, model, day, year_first=first) if plan is not None else None
         result = run_scenarios(measured, year_months=[first.plus(i) for i in range(12)], as_of=day, capacity=curve)
         result["revops_headcount"] = revops_headcount(store.con)
     result["year"] = str(year)
     if fmt is OutputFormat.json:
         emit(result, fmt)
         return
-    emit([{**s, "win_rate": f"{s['win_rate']:.1%}", "cycle_days": f"{s['cycle_days']:.0f}",
-           "pipeline_per_month": f"{s['pipeline_per_month']:,.0f}", "monthly_attrition": f"{s['monthly_attrition']:.1%}",
-           "bookings": f"{s['bookings']:,.0f}", "miracles": "; ".join(s["miracles"]) or "none"}
-          for s in result["scenarios"]], fmt,
-         columns=["scenario", "win_rate", "cycle_days", "pipeline_per_month", "monthly_attrition", "bookings",
-                  "miracles"], title=f"Bookings scenarios {year}")
     m = result["measured"]
+    rows = [{"scenario": "measured (last 12 months)", **{k: m[k] for k in ("win_rate", "cycle_days",
+                                                                          "pipeline_per_month", "monthly_attrition")},
+             "bookings": m["bookings_last_12_months"], "miracles": ""}]
+    rows += [{**s, "miracles": "; ".join(s["miracles"]) or "none"} for s in result["scenarios"]]
+    if fmt is OutputFormat.table:
+        rows = [{**r, "win_rate": f"{r['win_rate']:.1%}", "cycle_days": f"{r['cycle_days']:.0f}",
+                 "pipeline_per_month": f"{r['pipeline_per_month']:,.0f}",
+                 "monthly_attrition": f"{r['monthly_attrition']:.1%}", "bookings": f"{r['bookings']:,.0f}",
+                 "capacity": "" if r.get("capacity") is None else f"{r['capacity']:,.0f}"} for r in rows]
+    columns = ["scenario", "win_rate", "cycle_days", "pipeline_per_month", "monthly_attrition", "bookings"]
+    columns += ["capacity", "months_capped_by_capacity"] if plan is not None else []
+    emit(rows, fmt, columns=[*columns, "miracles"], title=f"Bookings scenarios, fiscal {year}"
+         + (f" ({where})" if where else " (every deal type; --where to narrow)"))
     h = result["revops_headcount"]
-    stderr.print(f"measured over the 12 months before {day}: win rate {m['win_rate']:.1%}, cycle {m['cycle_days']:.0f} "
-                 f"days, pipeline {m['pipeline_per_month']:,.0f}/month, attrition {m['monthly_attrition']:.1%}/month. "
-                 f"RevOps: {h['revops_staff']} for {h['gtm_staff']} GTM staff (rule of thumb: "
-                 f"{h['recommended_min']}-{h['recommended_max']})", highlight=False, soft_wrap=True)
+    band = (f"{h['recommended_min']}" if h["recommended_min"] == h["recommended_max"]
+            else f"{h['recommended_min']} to {h['recommended_max']}")
+    stderr.print(f"\nRevOps headcount: {h['revops_staff']} for {h['gtm_staff']} GTM staff; one per 20-30 GTM staff "
+                 f"suggests {band}.", highlight=False, soft_wrap=True)
 
 
 
-def _capacity_curve(path: Path, store: Any, model: Any, day: Any) -> Any:
+def _capacity_curve(path: Path, store: Any, model: Any, day: Any, *, year_first: Any) -> Any:
     from revops.engines.planning.capacity import CapacityPlan, starters_of
     from revops.engines.planning.history import ramped_productivity, store_reps
+    from revops.engines.planning.months import Month
     from revops.engines.planning.plan_file import PlanError, load_plan_file
     from revops.engines.planning.scenarios import capacity_curve
 
     spec = load_plan_file(path, CapacityPlan)
+    start = Month.parse(spec.start)
+    end = start.plus(spec.months - 1)
+    if start > year_first or end < year_first.plus(11):
+        raise PlanError(f"{path}: the plan covers {start} to {end}, not the whole fiscal year from {year_first}; "
+                        "plan the year you project")
     reps = store_reps(store.con, spec.roles, day) if spec.reps is None else []
     productivity = spec.quota_per_ramped_rep or ramped_productivity(store.con, model, spec.roles, len(spec.ramp) - 1,
                                                                     day)

@@ -129,3 +129,25 @@ def test_plan_capacity_as_a_user_runs_it(tmp_path):
     assert (found["2025-Q1"]["capacity"], found["2025-Q1"]["target"], found["2025-Q1"]["gap"]) == (150000, 300000, 150000)
     assert found["2025-05"]["ramped_reps"] == 1.5 and found["2025-05"]["capacity"] == 75000
     assert not (tmp_path / "none.duckdb").exists()  # a plan that names its reps needs no store
+
+
+def test_past_the_curve_a_rep_is_fully_ramped_whatever_its_last_factor():
+    out = rows(plan(ramp=[0.0, 0.5], reps=[{"start": "2025-01"}]))
+    assert [out[m].ramped_reps for m in ("2025-01", "2025-02", "2025-03", "2025-12")] == [0.0, 0.5, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"ramp": [0.0, 0.5, 0.2]}, "rises month by month"),
+    ({"ramp": [0.0, 1.5]}, "from 0 to 1"),
+    ({"targets": {"2025-Q1": -5}}, "0 or more"),
+    ({"targets": {"2025-Q5": 5}}, "'2025-Q5'"),
+    ({"hires": [{"start": "2026-02"}]}, "after the plan's last month 2025-12"),
+])
+def test_a_plan_that_makes_no_sense_is_refused(change, words):
+    with pytest.raises(ValueError, match=words):
+        plan(**change)
+
+
+def test_a_quarter_with_part_of_its_months_targets_says_so():
+    out = rows(plan(targets={"2025-01": 1000}))
+    assert out["2025-Q1"].target is None and "2025-01 only" in out["2025-Q1"].note

@@ -38,7 +38,7 @@ def test_top_down_follows_ramped_capacity_and_bottom_up_the_reps_book(sales):
     reps = {r["user_id"]: r for r in result["reps"]}
     assert result["quota_total"] == 1_100_000
     # a1, a2 ramped all year (12 rep-months); a3 starts in January: 0 + .25 + .5 + .75 + 8 x 1 = 9.5
-    assert (reps["a1"]["ramp_months"], reps["a3"]["ramp_months"]) == (12.0, 9.5)
+    assert (reps["a1"]["ramped_rep_months"], reps["a3"]["ramped_rep_months"]) == (12.0, 9.5)
     assert reps["a1"]["top_down"] == pytest.approx(1_100_000 * 12 / 33.5, abs=0.01)
     assert reps["a3"]["top_down"] == pytest.approx(1_100_000 * 9.5 / 33.5, abs=0.01)
     # history: a1 300k, a2 100k, a3 new: the ramped mean 200k x 9.5/12; potential: open pipeline 50k, 150k, 0
@@ -53,6 +53,20 @@ def test_top_down_follows_ramped_capacity_and_bottom_up_the_reps_book(sales):
     assert {t["team"]: t["reps"] for t in result["teams"]} == {"East": 2, "West": 1}
 
 
+def test_a_rep_not_ramped_through_last_year_gets_the_seasoned_mean_not_their_own_zero(sales):
+    sales.con.execute("INSERT INTO users (user_id, role, team, start_date) VALUES ('a4', 'ae', 'West', '2025-09-01')")
+    reps = {r["user_id"]: r for r in plan_quota(sales.con, load_model(None), target=1_000_000, year=2026)["reps"]}
+    # a4 started 2025-09: not past the ramp through 2025, so, like a3, history is the seasoned mean (200k) x ramp
+    assert reps["a4"]["ramped_rep_months"] == 12.0 and reps["a4"]["bottom_up"] > 0
+
+
+def test_a_year_in_two_digits_is_refused(sales):
+    from revops.engines.planning.plan_file import PlanError
+
+    with pytest.raises(PlanError, match="four digits"):
+        plan_quota(sales.con, load_model(None), target=1, year=26)
+
+
 def test_scenarios_use_created_pipeline_then_their_own_and_name_their_miracles():
     measured = Measured(win_rate=0.25, cycle_days=61, pipeline_per_month=100000, monthly_attrition=0.0,
                         created_by_month={Month(2025, 11): 80000, Month(2025, 12): 40000})
@@ -65,7 +79,7 @@ def test_scenarios_use_created_pipeline_then_their_own_and_name_their_miracles()
     assert base["bookings"] == pytest.approx(0.25 * (80000 + 40000 + 100000))
     assert base["miracles"] == []
     assert by["conservative"]["bookings"] < base["bookings"] < by["aggressive"]["bookings"]
-    assert any(m.startswith("win rate 27.5% vs 25.0%") for m in by["aggressive"]["miracles"])
+    assert "win rate 27.5% (measured 25.0%)" in by["aggressive"]["miracles"]
 
 
 def test_revops_headcount_follows_the_rule_of_thumb(sales):

@@ -2,7 +2,7 @@
 quarter, against the target, and the hires that would close a gap (`revops plan capacity`).
 
 A rep in month k of tenure (k = 0 in their start month) contributes ``ramp[k] x
-quota_per_ramped_rep`` that month (``ramp[-1]`` once k is past the curve); with a monthly
+quota_per_ramped_rep`` that month (1.0 once k is past the curve: fully ramped); with a monthly
 attrition a, a rep is still there m months into the plan (or after their start, if later)
 with probability (1 - a)^m, and contributes that share. ``ramped_reps`` of a month is the sum
 of the ramp factors (x that share); ``capacity`` is ramped_reps x quota_per_ramped_rep.
@@ -69,9 +69,24 @@ class CapacityPlan(BaseModel):
     @field_validator("ramp")
     @classmethod
     def _ramp(cls, value: list[float]) -> list[float]:
-        if any(v < 0 or v > 1.5 for v in value):
-            raise ValueError("ramp factors are shares of full productivity, 0 to 1 (at most 1.5)")
+        if any(v < 0 or v > 1 for v in value):
+            raise ValueError("ramp factors are shares of full productivity, from 0 to 1 (1.0 is fully ramped, "
+                             "which every rep is once past the curve)")
+        if any(b < a for a, b in zip(value, value[1:])):
+            raise ValueError(f"a ramp curve rises month by month; {value} falls somewhere")
         return value
+
+    @field_validator("targets")
+    @classmethod
+    def _positive(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = [k for k, v in value.items() if v < 0]
+        if bad:
+            raise ValueError(f"target {bad[0]}: a bookings target is 0 or more")
+        return value
+
+    def ramp_factor(self, k: int) -> float:
+        """Productivity in month k of tenure: ``ramp[k]``, 1.0 past the curve."""
+        return self.ramp[k] if k < len(self.ramp) else 1.0
 
     @field_validator("targets", mode="before")
     @classmethod
@@ -79,18 +94,20 @@ class CapacityPlan(BaseModel):
         if isinstance(value, dict):
             for key in value:
                 text = str(key).strip()
-                if not (len(text) == 7 and text[4] == "-") or not (text[5:].isdigit() or text[5] == "Q"):
-                    raise ValueError(f"target period {key!r}: a month (2025-01) or a quarter (2025-Q1)")
+                try:
+                    quarter_months(text, 1) if "Q" in text else Month.parse(text)
+                except ValueError:
+                    raise ValueError(f"target period {key!r}: a month (2025-01) or a quarter (2025-Q1)") from None
             return {str(k).strip(): v for k, v in value.items()}
         return value
 
     @model_validator(mode="after")
     def _periods_parse(self) -> CapacityPlan:
-        for key in self.targets:
-            if "Q" in key:
-                quarter_months(key, 1)
-            else:
-                Month.parse(key)
+        last = Month.parse(self.start).plus(self.months - 1)
+        late = [h.start for h in self.hires if Month.parse(h.start) > last]
+        if late:
+            raise ValueError(f"hires: a hire starting {late[0]} is after the plan's last month {last}; extend months "
+                             "or drop the hire")
         return self
 
 
@@ -109,6 +126,8 @@ class CapacityRow:
     hires_needed: int | None = None
     """Quarter rows with a gap: reps to add to close it, if they start by ``hire_by``."""
     hire_by: str | None = None
+    note: str | None = None
+    """Why a figure is missing (a quarter with part of its months' targets, a gap hiring cannot close)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,8 +147,7 @@ def plan_capacity(plan: CapacityPlan, *, starters: list[Starter], productivity: 
     first = Month.parse(plan.start)
     months = [first.plus(i) for i in range(plan.months)]
 
-    def ramp_at(k: int) -> float:
-        return plan.ramp[k] if k < len(plan.ramp) else plan.ramp[-1]
+    ramp_at = plan.ramp_factor
 
     def survival(s: Starter, m: Month) -> float:
         elapsed = m.minus(max(s.start, first))
@@ -162,12 +180,19 @@ def plan_capacity(plan: CapacityPlan, *, starters: list[Starter], productivity: 
         if target is None:
             given = [plan.targets[str(m)] for m in quarter_months(label, fiscal_start_month) if str(m) in plan.targets]
             target = sum(given) if len(given) == 3 else None
+        note = None
+        if target is None:
+            given = [str(m) for m in quarter_months(label, fiscal_start_month) if str(m) in plan.targets]
+            if given:
+                note = f"targets for {', '.join(given)} only: give all three months or the quarter"
         gap = _gap(target, capacity)
         needed = hire_by = None
         if gap is not None and gap > 0:
             needed, hire_by = _hires_to_close(gap, label, plan, first, productivity, fiscal_start_month)
+            if needed is None:
+                note = "no hire starting within the plan adds capacity to this quarter (the ramp starts at 0)"
         quarter_rows.append(CapacityRow(label, "quarter", round(ramped, 4), round(sum(monthly[m][1] for m in in_plan)
-                                        / len(in_plan), 4), round(capacity, 2), target, gap, needed, hire_by))
+                                        / len(in_plan), 4), round(capacity, 2), target, gap, needed, hire_by, note))
     unknown = [k for k in plan.targets if k not in {r.period for r in month_rows + quarter_rows}]
     if unknown:
         raise PlanError(f"targets: {', '.join(unknown)} is outside the plan's {plan.months} months from {plan.start}")
@@ -190,7 +215,7 @@ def _hires_to_close(gap: float, quarter: str, plan: CapacityPlan, first: Month, 
         for m in in_quarter:
             k = m.minus(start)
             if k >= 0:
-                factor = plan.ramp[k] if k < len(plan.ramp) else plan.ramp[-1]
+                factor = plan.ramp_factor(k)
                 total += factor * (1 - plan.monthly_attrition) ** k * productivity
         return total
 

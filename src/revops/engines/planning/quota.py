@@ -32,7 +32,7 @@ class RepQuota:
     user_id: str
     name: str | None
     team: str | None
-    ramp_months: float
+    ramped_rep_months: float
     """Ramped rep-months in the year (12 for a rep ramped all year)."""
     last_year_bookings: float
     potential: float
@@ -48,6 +48,10 @@ def plan_quota(con: Any, model: Any, *, target: float, year: int, over_assignmen
                ramp: list[float] | None = None, roles: list[str] | None = None) -> dict[str, Any]:
     from revops.engines.metrics.periods import FiscalCalendar
 
+    from revops.engines.planning.plan_file import PlanError
+
+    if not 2000 <= year <= 2100:
+        raise PlanError(f"--year {year}: give the fiscal year in four digits, e.g. 2027")
     ramp = ramp or [0.0, 0.25, 0.5, 0.75, 1.0]
     calendar = FiscalCalendar(model.company.fiscal_year_start_month)
     first_day = calendar.label_start(str(year), "year")
@@ -57,14 +61,22 @@ def plan_quota(con: Any, model: Any, *, target: float, year: int, over_assignmen
         from revops.engines.planning.plan_file import PlanError
 
         raise PlanError("no active quota-carrying reps (role ae) in the store to share the target among")
-    history = _bookings(con, model, first.plus(-12).first_day, first_day)
+    history_start = first.plus(-12)
+    history = _bookings(con, model, history_start.first_day, first_day)
+    notes = []
+    latest = con.execute("SELECT max(close_date) FROM opportunities").fetchall()[0][0]
+    if latest is not None and latest < first_day - __import__("datetime").timedelta(days=1):
+        last_day = min(latest, first_day)
+        if (first_day - last_day).days > 7:
+            notes.append(f"last year's bookings ({history_start} to {first.plus(-1)}) are known only to {last_day}: "
+                         "the bottom-up history is that year to date")
     potential = _potential(con, model)
     total = target * (1 + over_assignment)
 
     weights = {}
     for r in reps:
         start = r["start"]
-        weights[r["user_id"]] = sum((ramp[k] if k < len(ramp) else ramp[-1]) if (k := first.plus(i).minus(start)) >= 0
+        weights[r["user_id"]] = sum((ramp[k] if k < len(ramp) else 1.0) if (k := first.plus(i).minus(start)) >= 0
                                     else 0.0 for i in range(12))
     teams: dict[str | None, float] = {}
     for r in reps:
@@ -75,23 +87,31 @@ def plan_quota(con: Any, model: Any, *, target: float, year: int, over_assignmen
 
     booked = {r["user_id"]: history.get(r["user_id"], 0.0) for r in reps}
     owned = {r["user_id"]: potential.get(r["user_id"], 0.0) for r in reps}
-    ramped = [u for u, w in weights.items() if w >= 12 - 1e-9]
-    mean_booked = sum(booked[u] for u in ramped) / len(ramped) if ramped else 0.0
+    # a rep's own history counts when they were past the ramp through all of last year
+    seasoned = {r["user_id"] for r in reps if history_start.minus(r["start"]) >= len(ramp) - 1}
+    mean_booked = sum(booked[u] for u in seasoned) / len(seasoned) if seasoned else 0.0
     raw = {}
     for r in reps:
         u = r["user_id"]
-        known = booked[u] if booked[u] > 0 or u in ramped else mean_booked * weights[u] / 12
+        known = booked[u] if u in seasoned else mean_booked * weights[u] / 12
         raw[u] = (known, owned[u])
     sum_hist = sum(v[0] for v in raw.values()) or 1.0
     sum_pot = sum(v[1] for v in raw.values())
-    bottom = {u: total * (0.5 * h / sum_hist + (0.5 * p / sum_pot if sum_pot else 0.5 * h / sum_hist))
-              for u, (h, p) in raw.items()}
+    if sum(v[0] for v in raw.values()) == 0 and sum_pot == 0:
+        bottom = {u: top[u] for u in raw}  # nothing booked, nothing owned: bottom-up has nothing to say
+        notes.append("no bookings last year and no potential owned: bottom-up equals top-down")
+    else:
+        bottom = {u: total * (0.5 * h / sum_hist + (0.5 * p / sum_pot if sum_pot else 0.5 * h / sum_hist))
+                  for u, (h, p) in raw.items()}
+    weight_total = sum(weights.values())
+    if weight_total == 0:
+        raise PlanError(f"no rep is on the books in fiscal {year} (start and end dates): nobody to carry quota")
     rows = [RepQuota(r["user_id"], r["name"], r["team"], round(weights[r["user_id"]], 2),
                      round(booked[r["user_id"]], 2), round(owned[r["user_id"]], 2), round(top[r["user_id"]], 2),
                      round(bottom[r["user_id"]], 2), round((top[r["user_id"]] + bottom[r["user_id"]]) / 2, 2))
             for r in reps]
     return {"year": str(year), "target": target, "over_assignment": over_assignment, "quota_total": round(total, 2),
-            "reps": [r.to_dict() for r in rows], "teams": _teams(rows),
+            "reps": [r.to_dict() for r in rows], "teams": _teams(rows), "notes": notes,
             "attainment": attainment_distribution(con, model, str(year - 1))}
 
 

@@ -44,22 +44,29 @@ class Measured:
     pipeline_per_month: float
     monthly_attrition: float
     created_by_month: dict[Month, float]
+    bookings: float = 0.0
+    """Won amount over the same 12 months: what the base scenario is held against."""
 
 
-def measure(con: Any, model: Any, as_of: date) -> Measured:
-    """The last 12 full months before ``as_of``'s month, from the metrics layer and the users."""
+def measure(con: Any, model: Any, as_of: date, where: str | None = None) -> Measured:
+    """The last 12 full months before ``as_of``'s month, from the metrics layer (``where``:
+    a filter such as ``type = 'new_business'``) and the users."""
     import ibis
 
     from revops.engines import metrics
+    from revops.engines.planning.plan_file import PlanError
 
     end = Month.of(as_of)
     start = end.plus(-12)
     backend = ibis.duckdb.from_connection(con)
-    frame = metrics.compute(backend, model, ["win_rate", "sales_cycle_days", "pipeline_created"],
-                            start=start.first_day, end=end.first_day - _one_day())
+    frame = metrics.compute(backend, model, ["win_rate", "sales_cycle_days", "pipeline_created", "won_amount"],
+                            start=start.first_day, end=end.first_day - _one_day(), where=where)
     values = {r["metric"]: float(r["value"]) for _, r in frame.iterrows() if r["value"] == r["value"]}
+    if not values.get("pipeline_created") or not values.get("win_rate"):
+        raise PlanError(f"no deals created or decided from {start} to {end.plus(-1)} to measure the assumptions from; "
+                        "give --as-of a day the data covers")
     created = metrics.compute(backend, model, ["pipeline_created"], period="month",
-                              start=start.plus(-24).first_day, end=end.first_day - _one_day())
+                              start=start.plus(-24).first_day, end=end.first_day - _one_day(), where=where)
     by_month = {}
     for _, r in created.iterrows():
         year, month = str(r["period"]).split("-")
@@ -70,7 +77,8 @@ def measure(con: Any, model: Any, as_of: date) -> Measured:
         [start.first_day, end.first_day, end.first_day]).fetchall()[0]
     attrition = 1 - (1 - left / heads) ** (1 / 12) if heads else 0.0
     return Measured(values.get("win_rate", 0.0), values.get("sales_cycle_days", 0.0),
-                    values.get("pipeline_created", 0.0) / 12, round(attrition, 4), by_month)
+                    values.get("pipeline_created", 0.0) / 12, round(attrition, 4), by_month,
+                    values.get("won_amount", 0.0))
 
 
 def _one_day() -> Any:
@@ -82,8 +90,9 @@ def _one_day() -> Any:
 def run_scenarios(measured: Measured, *, year_months: list[Month], as_of: date,
                   multipliers: dict[str, dict[str, float]] | None = None,
                   capacity: Any = None) -> dict[str, Any]:
-    """``capacity``: a function (ramp_shift, monthly_attrition) -> {Month: bookings capacity};
-    given, each month's bookings are capped by the scenario's capacity (its ramp and attrition)."""
+    """``capacity``: a function (ramp_shift, attrition multiple) -> {Month: bookings capacity}
+    (the capacity plan's, its own attrition times the scenario's multiple); given, each month's
+    bookings are capped by the scenario's capacity."""
     multipliers = multipliers or SCENARIOS
     now = Month.of(as_of)
     out = []
@@ -91,7 +100,7 @@ def run_scenarios(measured: Measured, *, year_months: list[Month], as_of: date,
         a = {k: getattr(measured, k) * mult.get(k, 1.0) for k in BETTER_WHEN_HIGHER}
         lag = max(round(a["cycle_days"] / 30.44), 0)
         shift = int(mult.get("ramp_shift", 0))
-        cap = capacity(shift, a["monthly_attrition"]) if capacity is not None else None
+        cap = capacity(shift, mult.get("monthly_attrition", 1.0)) if capacity is not None else None
         total = 0.0
         capped_months = 0
         for m in year_months:
@@ -106,7 +115,7 @@ def run_scenarios(measured: Measured, *, year_months: list[Month], as_of: date,
                 booked = cap[m]
                 capped_months += 1
             total += booked
-        miracles = [f"{k.replace('_', ' ')} {_fmt(k, a[k])} vs {_fmt(k, getattr(measured, k))} measured"
+        miracles = [f"{k.replace('_', ' ')} {_fmt(k, a[k])} (measured {_fmt(k, getattr(measured, k))})"
                     for k, higher in BETTER_WHEN_HIGHER.items()
                     if (a[k] > getattr(measured, k) * 1.0001 if higher else a[k] < getattr(measured, k) * 0.9999)]
         if cap is not None and shift < 0:
@@ -116,17 +125,19 @@ def run_scenarios(measured: Measured, *, year_months: list[Month], as_of: date,
                     "months_capped_by_capacity": capped_months if cap is not None else None,
                     "capacity": round(sum(cap.get(m, 0.0) for m in year_months), 2) if cap is not None else None})
     return {"scenarios": out,
-            "measured": {k: round(getattr(measured, k), 4) for k in BETTER_WHEN_HIGHER}}
+            "measured": {**{k: round(getattr(measured, k), 4) for k in BETTER_WHEN_HIGHER},
+                         "bookings_last_12_months": round(measured.bookings, 2)}}
 
 
 def capacity_curve(plan: Any, starters: list[Any], productivity: float, fiscal_start_month: int) -> Any:
     """For run_scenarios: the capacity plan's monthly capacity under a ramp shift and attrition."""
     from revops.engines.planning.capacity import plan_capacity
 
-    def curve(shift: int, attrition: float) -> dict[Month, float]:
+    def curve(shift: int, multiple: float) -> dict[Month, float]:
         ramp = list(plan.ramp)
-        ramp = [0.0] * shift + ramp if shift > 0 else ramp[-shift:] or [ramp[-1]]
-        varied = plan.model_copy(update={"ramp": ramp, "monthly_attrition": min(attrition, 0.99), "targets": {}})
+        ramp = [0.0] * shift + ramp if shift > 0 else ramp[-shift:] or [1.0]
+        attrition = min(plan.monthly_attrition * multiple, 0.99)
+        varied = plan.model_copy(update={"ramp": ramp, "monthly_attrition": attrition, "targets": {}})
         return {Month.parse(r.period): r.capacity for r in plan_capacity(varied, starters=starters,
                                                                           productivity=productivity,
                                                                           fiscal_start_month=fiscal_start_month)
@@ -139,8 +150,8 @@ def _fmt(key: str, value: float) -> str:
     if key in ("win_rate", "monthly_attrition"):
         return f"{value:.1%}"
     if key == "cycle_days":
-        return f"{value:.0f} days"
-    return f"{value:,.0f}/month"
+        return f"{value:.0f}d"
+    return f"{value:,.0f}/mo"
 
 
 def revops_headcount(con: Any) -> dict[str, Any]:
