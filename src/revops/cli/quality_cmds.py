@@ -75,8 +75,9 @@ def score(
         rows = [s.to_dict() for s in check.scores(tables=tables, by_owner=by == "owner")]
     columns = SCORE_COLUMNS if by else [c for c in SCORE_COLUMNS if c != "owner_id"]
     if fmt is OutputFormat.table:
-        rows = [{**r, **{k: f"{r[k]:.1%}" for k in ("validity", "completeness", "uniqueness", "freshness")}}
-                for r in rows]
+        rows = [{**r, "owner_id": r["owner_id"] or "(no owner)", "score": "n/a" if r["score"] is None else r["score"],
+                 **{k: "n/a" if r[k] is None else f"{r[k]:.1%}"
+                    for k in ("validity", "completeness", "uniqueness", "freshness")}} for r in rows]
     emit(rows, fmt, columns=columns, title=f"Data quality as of {check.as_of:%Y-%m-%d %H:%M}",
          caption="score = 100 x weighted validity, completeness, uniqueness, freshness (docs/quality.md)")
 
@@ -87,6 +88,8 @@ def rules(ctx: typer.Context, as_of: AsOfOption = None, fmt: FormatOption = Outp
     store, check = _check(ctx, as_of)
     with store:
         rows = check.rule_counts()
+    if fmt is OutputFormat.table:
+        rows = [{**r, "pass_rate": "n/a (none checked)" if not r["checked"] else f"{r['pass_rate']:.1%}"} for r in rows]
     emit(rows, fmt, columns=["rule", "table", "severity", "checked", "broken", "pass_rate", "message"])
 
 
@@ -108,9 +111,15 @@ def violations(
         store.close()
         raise RevopsError(f"--rule: no data quality rule {rule!r}; `revops quality rules` lists them")
     owners = set(comma_list(owner)) or None
+    if owners:
+        known = {r[0] for r in store.con.execute("SELECT user_id FROM users").fetchall()}
+        unknown = sorted(owners - known)
+        if unknown:
+            store.close()
+            raise RevopsError(f"--owner: no user {unknown[0]!r} in the store (users.user_id)")
     with store:
         rows = check.violations(tables=_tables(table), rule=rule, owner_ids=owners, limit=limit)
-    emit(rows, fmt, columns=["table", "record_id", "owner_id", "rule", "severity", "message"])
+    emit(rows, fmt, columns=["table", "record_id", "owner_id", "rule", "severity", "value", "message"])
 
 
 @quality_app.command("fields")

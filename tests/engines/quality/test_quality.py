@@ -146,3 +146,41 @@ def test_quality_commands_as_a_user_runs_them(store):
     assert [r["record_id"] for r in json.loads(out.stdout)] == ["a2"]
     bad = run_cli("--db", db, "quality", "violations", "--rule", "nope")
     assert bad.returncode == 1 and "no data quality rule 'nope'" in bad.stderr
+
+
+def test_an_empty_table_has_no_score_and_undated_records_are_not_stale(gtm):
+    store = gtm(accounts=[{"account_id": "a1", "name": "Acme", "segment": "smb"}])
+    scores = by_table(QualityCheck(store.con, load_model(None), as_of=AS_OF).scores())
+    assert scores["leads"].score is None and scores["leads"].validity is None
+    assert scores["accounts"].freshness is None and scores["accounts"].stale == 0  # no date: unknown
+    assert scores["accounts"].score is not None
+
+
+def test_completeness_of_deals_counts_the_open_ones(store):
+    check = QualityCheck(store.con, model_with(completeness={"opportunities": ["amount"]}), as_of=AS_OF)
+    # open o1 has an amount, open o3 has none; the lost o2's missing amount no longer matters
+    assert by_table(check.scores())["opportunities"].completeness == 0.5
+
+
+def test_a_past_moment_reads_the_deals_as_they_stood_then(gtm):
+    store = gtm(
+        opportunities=[{"opportunity_id": "o1", "account_id": "a", "owner_id": "u", "stage": "closed_won",
+                        "amount": 10.0, "close_date": date(2026, 3, 1), "created_at": datetime(2026, 1, 1)}],
+        opportunity_history=[{"history_id": "h1", "opportunity_id": "o1", "stage": "discovery", "amount": None,
+                              "close_date": date(2026, 2, 1), "changed_at": datetime(2026, 1, 1)},
+                             {"history_id": "h2", "opportunity_id": "o1", "stage": "closed_won", "amount": 10.0,
+                              "close_date": date(2026, 3, 1), "changed_at": datetime(2026, 3, 1)}])
+    then = QualityCheck(store.con, load_model(None), as_of=datetime(2026, 2, 15), now=datetime(2026, 5, 1))
+    found = {(v["record_id"], v["rule"], v["value"]) for v in then.violations()}
+    # on Feb 15 the deal was open in discovery, its close date passed and no amount yet
+    assert found == {("o1", "open_deal_close_date_ahead", "close_date=2026-02-01"),
+                     ("o1", "open_deal_amount", "amount=null")}
+    now = QualityCheck(store.con, load_model(None), as_of=datetime(2026, 5, 1), now=datetime(2026, 5, 1))
+    assert now.violations() == []
+
+
+def test_a_pattern_that_is_no_regular_expression_is_caught_by_validate(tmp_path):
+    path = tmp_path / "revops.yaml"
+    path.write_text("data_quality:\n  rules:\n    - key: x\n      table: leads\n      rule: matches(email, '([a-z')\n")
+    [issue] = [i for i in validate_file(path) if "regular expression" in i.message]
+    assert issue.line == 5 and "'([a-z'" in issue.message

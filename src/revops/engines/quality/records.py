@@ -32,29 +32,51 @@ FRESHNESS_TIME = {
 }
 
 
-def relation(model: Any, table: str, as_of: datetime) -> str:
+def relation(model: Any, table: str, as_of: datetime, past_deals: str | None = None) -> str:
     """SQL of ``table``'s records as of ``as_of`` (created by then) with the derived fields,
-    ``__owner`` and ``__id``."""
+    ``__owner``, ``__id`` and ``__unknown`` (a deal open then whose values were not recorded:
+no rule can judge it). ``past_deals``: SQL of the deals as they stood at ``as_of``
+    (their stage history read back, ``deals_as_of``), for a moment in the past."""
     now = f"TIMESTAMP '{as_of.isoformat(sep=' ')}'"
-    return f"SELECT * FROM ({_rows(model, table, now)}) WHERE created_at IS NULL OR created_at <= {now}"
+    return f"SELECT * FROM ({_rows(model, table, now, past_deals)}) WHERE created_at IS NULL OR created_at <= {now}"
 
 
-def _rows(model: Any, table: str, now: str) -> str:
+def deals_as_of(con: Any, model: Any, as_of: datetime) -> str | None:
+    """SQL of the deals as they stood at ``as_of``: stage, amount, close date, category and
+    owner from their history (the metrics layer's reading of the past); None without history."""
+    import ibis
+
+    from revops.engines.metrics.asof import opportunities_before
+
+    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'opportunity_history'")
+    if not found.fetchall()[0][0]:
+        return None
+    backend = ibis.duckdb.from_connection(con)
+    o, h = backend.table("opportunities"), backend.table("opportunity_history")
+    return ibis.to_sql(opportunities_before(o, h, model, ibis.literal(as_of)), dialect="duckdb")
+
+
+def _rows(model: Any, table: str, now: str, past_deals: str | None = None) -> str:
     key = KEYS[table]
     if table == "opportunities":
         closed = _spellings(s for s in model.pipeline.stages if s.is_closed)
         won = _spellings(s for s in model.pipeline.stages if s.is_won)
-        return (f"SELECT *, owner_id AS __owner, {key} AS __id, "
-                f"lower(trim(stage)) NOT IN ({closed}) AS is_open, lower(trim(stage)) IN ({won}) AS is_won, "
-                f"date_diff('second', created_at, {now}) / 86400.0 AS age_days, "
-                f"date_diff('day', CAST({now} AS DATE), close_date) AS days_to_close, "
-                f"date_diff('second', last_activity_at, {now}) / 86400.0 AS days_since_last_activity "
-                f"FROM opportunities")
+        source = f"({past_deals})" if past_deals else "opportunities"
+        unknown = "coalesce(__open_unknown, FALSE) OR " if past_deals else ""
+        flag = "coalesce(__open_unknown, FALSE)" if past_deals else "FALSE"
+        inner = (f"SELECT *, owner_id AS __owner, {key} AS __id, {flag} AS __unknown, "
+                 f"{unknown}coalesce(lower(trim(stage)) NOT IN ({closed}), FALSE) AS is_open, "
+                 f"coalesce(lower(trim(stage)) IN ({won}), FALSE) AS is_won, "
+                 f"date_diff('second', created_at, {now}) / 86400.0 AS age_days, "
+                 f"date_diff('day', CAST({now} AS DATE), close_date) AS days_to_close, "
+                 f"date_diff('second', last_activity_at, {now}) / 86400.0 AS days_since_last_activity "
+                 f"FROM {source}")
+        return f"SELECT * EXCLUDE (__open_unknown) FROM ({inner})" if past_deals else inner
     if table == "contacts":
-        return (f"SELECT c.*, a.owner_id AS __owner, c.contact_id AS __id FROM contacts c "
+        return (f"SELECT c.*, a.owner_id AS __owner, c.contact_id AS __id, FALSE AS __unknown FROM contacts c "
                 f"LEFT JOIN (SELECT account_id, any_value(owner_id) AS owner_id FROM accounts GROUP BY 1) a "
                 f"USING (account_id)")
-    return f"SELECT *, owner_id AS __owner, {quote(key)} AS __id FROM {quote(table)}"
+    return f"SELECT *, owner_id AS __owner, {quote(key)} AS __id, FALSE AS __unknown FROM {quote(table)}"
 
 
 def _spellings(stages: Any) -> str:

@@ -185,6 +185,8 @@ class TypeChecker:
                 self.error(f"{node.name}() needs {_KIND_WORDS[kind]} as argument {index + 1}, "
                            f"but `{n.render(arg)}` is {_a(t)}", arg)
             arg_types.append(t)
+        if node.name == "matches" and len(node.args) == 2:
+            self.pattern(node.args[1])
         if spec.result != "common":
             return spec.result
         values = arg_types[:1] if node.name == "round" else arg_types
@@ -193,6 +195,34 @@ class TypeChecker:
             described = ", ".join(f"`{n.render(a)}` ({t})" for a, t in zip(node.args, arg_types) if t)
             self.error(f"{node.name}() needs arguments of one type, got {described}", node)
         return shared
+
+
+    def pattern(self, arg: n.Node) -> None:
+        """matches()' pattern: a text literal that compiles (checked with Python's re and
+        DuckDB's RE2, which evaluate it in the engines and in SQL)."""
+        if not isinstance(arg, n.Literal) or not isinstance(arg.value, str):
+            self.error("matches() needs its pattern written as text in quotes, e.g. matches(email, '^[^@ ]+@')", arg)
+            return
+        problem = regex_problem(arg.value)
+        if problem:
+            self.error(f"matches(): {arg.value!r} is not a regular expression: {problem}", arg)
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is no regular expression both Python and DuckDB read; None if it is."""
+    import re
+
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return str(exc)
+    import duckdb
+
+    try:
+        duckdb.execute("SELECT regexp_matches('', ?)", [pattern]).fetchall()
+    except duckdb.Error as exc:
+        return str(exc).splitlines()[0]
+    return None
 
 
 def _silent_type(fields: Mapping[str, FieldType], node: n.Node) -> FieldType | None:
