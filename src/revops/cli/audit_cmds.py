@@ -25,6 +25,7 @@ def audit(
     tools: Annotated[Optional[Path], typer.Option("--tools", help="The tool inventory, CSV or YAML: name, category, owner, annual_cost, integrated_with_crm, seats, daily_active_users [, capabilities, maintenance_hours_per_month].")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Also write the audit as one HTML page (FILE.html; FILE.pdf prints it with headless Chromium).")] = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="Audit as of this moment (default: now).")] = None,
+    arr: Annotated[Optional[float], typer.Option("--arr", min=0, help="The company's ARR, when the store has no subscriptions to measure it (the CRM decision weighs it).")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """The data audit (sources, quality, definitions, currency), the process audit (what is
@@ -34,12 +35,17 @@ def audit(
     from revops.engines.audit.html import render
     from revops.moments import parse_moment
 
+    from revops.engines.audit import InventoryError
+
+    if out is not None and out.suffix.lower() not in (".html", ".htm", ".pdf"):
+        raise InventoryError(f"--out {out}: the audit is written as .html or .pdf")
     app = app_context(ctx)
     inventory = load_inventory(tools) if tools is not None else None  # a bad file fails before the work
     model = app.model()
     with app.existing_store(read_only=True) as store:
         store.con.execute("SET enable_progress_bar = false")
-        result = run_audit(store, model, tools=inventory, as_of=parse_moment(as_of, "--as-of"))
+        result = run_audit(store, model, tools=inventory, as_of=parse_moment(as_of, "--as-of"), arr=arr,
+                           own_model=app.model_path is not None)
     if out is not None:
         html = render(result, model)
         if out.suffix.lower() == ".pdf":
@@ -55,14 +61,25 @@ def audit(
         emit(result, fmt)
         return
     tech = result["technology"]
-    rows = [{"audit": "data", "finding": f"quality {result['data']['quality']['score']:.1f}/100; "
-                                         f"{result['data']['definitions']['records_off_definition']:,} records off "
-                                         "the model's definitions"},
-            {"audit": "process", "finding": f"score {result['process']['score']:.1f}/100; "
-                                            f"{result['process']['followed']['meeting_stage_requirements']:.0%} of open "
-                                            "deals meet their stage's requirements"}]
+    data, process = result["data"], result["process"]
+    quality = data["quality"]["score"]
+    meeting = process["followed"]["meeting_stage_requirements"]
+    current = data["current"]
+    rows = [{"audit": "data", "finding": ("quality n/a" if quality is None else f"quality {quality:.1f}/100")
+                                         + f"; {data['definitions']['records_off_definition']:,} records off the "
+                                         "model's definitions; " + ("current" if current["current"] else
+                                                                     "NOT current")},
+            {"audit": "process", "finding": ("score n/a" if process["score"] is None else
+                                             f"score {process['score']:.1f}/100")
+                                            + ("" if meeting is None else
+                                               f"; {meeting:.0%} of open deals meet their stage's requirements")}]
     if tech.get("inventory"):
-        rows.append({"audit": "technology", "finding": f"{tech['tool_count']} tools, {len(tech['sunset'])} to "
-                                                       f"sunset; CRM decision: {tech['crm_decision']['decision']}"})
+        names = ", ".join(t["name"] for t in tech["sunset"]) or "none"
+        rows.append({"audit": "technology", "finding": f"{tech['tool_count']} tools; sunset: {names}; CRM decision: "
+                                                       f"{tech['crm_decision']['decision']}"})
+        rows += [{"audit": "CRM decision", "finding": r} for r in tech["crm_decision"]["reasons"]
+                 + tech["crm_decision"].get("notes", [])]
+    else:
+        rows.append({"audit": "technology", "finding": tech["note"]})
     rows += [{"audit": "to fix", "finding": g} for g in result["gaps"]]
     emit(rows, fmt, columns=["audit", "finding"], title=f"RevOps audit as of {result['as_of']}")

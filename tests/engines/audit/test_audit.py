@@ -49,6 +49,7 @@ def test_an_inventory_is_read_from_yaml(tmp_path):
     ("Gong,call_recording,Sales,100,maybe,10,5,,0", ["tools.csv:3", "integrated_with_crm", "yes or no"]),
     ("Gong,call_recording,Sales,100,yes,-1,5,,0", ["tools.csv:3", "seats"]),
     ("Salesforce,crm,x,1,yes,1,1,,0", ["listed more than once"]),
+    ("Gong,call_recording,Sales,100,yes,10,25,,0", ["daily_active_users 25 is more than the 10 seats"]),
 ])
 def test_a_bad_inventory_row_names_file_line_and_column(tmp_path, row, words):
     path = tmp_path / "tools.csv"
@@ -68,7 +69,9 @@ def test_the_technology_audit_counts_redundancy_sunsets_integrations_and_cost(tm
                                                                      ("capability", "sequences"),
                                                                      ("capability", "lead_scoring")}
     assert [s["name"] for s in tech["sunset"]] == ["Salesloft", "ZoomInfo"]  # 17% and 15% < 30%
-    assert tech["sunset_savings"] == 55000
+    # ZoomInfo is the only enrichment tool: replace it before sunsetting, so no saving counted yet
+    assert [s["replacement_needed"] for s in tech["sunset"]] == [False, True]
+    assert tech["sunset_savings"] == 30000
     assert tech["annual_cost"] == 361000
     assert tech["total_cost_of_ownership"] == 361000 + 12 * 27 * 75
 
@@ -86,6 +89,10 @@ def test_the_crm_decision_takes_each_of_its_three_ways():
     assert crm_decision([unused], {"arr": 8e6, "gaps": []})["decision"] == "migrate"
     assert crm_decision([], {"arr": 8e6, "gaps": []})["decision"] == "migrate"
     assert crm_decision([adopted, unused], {"arr": 8e6, "gaps": []})["decision"] == "migrate"
+    isolated = crm_decision([adopted], {"arr": 8e6, "gaps": [], "integrated_share": 1 / 3})
+    assert isolated["decision"] == "migrate" and "only 33% of the other tools integrate" in isolated["reasons"][0]
+    unknown = crm_decision([enterprise], {"arr": None, "gaps": []})
+    assert unknown["decision"] == "complete" and "ARR unknown" in unknown["notes"][0]
 
 
 def test_the_data_audit_finds_values_off_the_models_definitions(gtm):
@@ -106,7 +113,8 @@ def test_the_data_audit_finds_values_off_the_models_definitions(gtm):
     assert ("mql_at", 1, ()) in found
     assert audit["data"]["definitions"]["records_off_definition"] == 4
     assert any("4 records use values the model does not define" in g for g in audit["gaps"])
-    assert audit["process"]["followed"]["open_leads_without_owner"] == 0.5
+    # l1 is an MQL nobody owns; l2's status is no sales-ready stage
+    assert audit["process"]["followed"]["sales_ready_leads_without_owner"] == 1.0
     assert audit["technology"]["inventory"] is False
 
 
@@ -130,3 +138,35 @@ def test_a_bad_inventory_stops_the_audit_before_any_work(demo_files, tmp_path):
     tools.write_text(HEADER + "Gong,call_recording,Sales,lots,yes,10,5,,0\n")
     out = run_cli("--db", str(demo_files["small"]), "audit", "--tools", str(tools))
     assert out.returncode == 1 and "tools.csv:2: column annual_cost" in out.stderr
+
+
+def test_spreadsheet_headers_are_read_and_unknown_or_missing_columns_refused(tmp_path):
+    path = tmp_path / "tools.csv"
+    path.write_text("Name,Category,Owner,Annual Cost,Integrated With CRM,Seats,Daily Active Users,Monthly Active Users\n"
+                    "DocuSign,e-signature,Legal,9600,yes,40,5,30\n")
+    [tool] = load_inventory(path)
+    assert (tool.annual_cost, tool.adoption, tool.active_users) == (9600.0, 0.75, (30, "monthly"))
+    path.write_text("name,category,cost\nA,crm,5\n")
+    with pytest.raises(InventoryError) as err:
+        load_inventory(path)
+    assert "unknown column(s) cost" in str(err.value) and "missing column(s) annual_cost" in str(err.value)
+
+
+def test_a_yaml_inventory_with_a_syntax_error_names_its_line(tmp_path):
+    path = tmp_path / "tools.yaml"
+    path.write_text("tools:\n  - {name: A, category: crm\n  - {name: B}\n")
+    with pytest.raises(InventoryError, match=r"tools.yaml:\d+: YAML syntax error"):
+        load_inventory(path)
+
+
+def test_open_deals_meeting_their_requirements_ignores_closed_deals_and_old_exports_are_not_current(gtm):
+    store = gtm(opportunities=[
+        {"opportunity_id": "won", "account_id": "a", "owner_id": "u", "stage": "closed_won", "amount": None,
+         "close_date": date(2017, 1, 1), "created_at": datetime(2016, 1, 1), "updated_at": datetime(2017, 1, 1)},
+        {"opportunity_id": "open", "account_id": "a", "owner_id": "u", "stage": "discovery", "amount": 5.0,
+         "close_date": date(2017, 6, 1), "created_at": datetime(2016, 1, 1), "updated_at": datetime(2017, 1, 2)}])
+    audit = run_audit(store, load_model(None), tools=None, as_of=datetime(2026, 5, 1))
+    followed = audit["process"]["followed"]
+    assert followed["open_deals"] == 1 and 0 <= followed["meeting_stage_requirements"] <= 1
+    assert audit["data"]["current"]["current"] is False and audit["data"]["current"]["days_since_last_data"] > 3000
+    assert followed["sales_ready_leads_without_owner"] is None  # no lead: not measured, not 0%

@@ -19,10 +19,12 @@ def data_audit(con: Any, model: Any, as_of: datetime) -> dict[str, Any]:
     check = QualityCheck(con, model, as_of=as_of)
     scores = [s.to_dict() for s in check.scores()]
     records = {t: _scalar(con, f"SELECT count(*) FROM {t}") for t in TABLES}
-    quality = round(sum(s["score"] * s["records"] for s in scores) / max(sum(s["records"] for s in scores), 1), 1)
+    scored = [s for s in scores if s["score"] is not None]
+    quality = (round(sum(s["score"] * s["records"] for s in scored) / sum(s["records"] for s in scored), 1)
+               if scored else None)
     return {
         "records": records,
-        "sources": _sources(con),
+        "sources": _sources(con, as_of),
         "quality": {"score": quality, "tables": scores, "rules": check.rule_counts(),
                     "quarantine": _quarantine(con)},
         "definitions": _definitions(con, model),
@@ -30,7 +32,7 @@ def data_audit(con: Any, model: Any, as_of: datetime) -> dict[str, Any]:
     }
 
 
-def _sources(con: Any) -> list[dict[str, Any]]:
+def _sources(con: Any, as_of: datetime) -> list[dict[str, Any]]:
     """Where each table's records came from: ingest runs by source (preset or file kind), and
     writes through the API."""
     rows = _rows(con, """
@@ -38,13 +40,15 @@ def _sources(con: Any) -> list[dict[str, Any]]:
                count(*) AS runs,
                count(DISTINCT file) AS files, sum(coalesce(inserted, 0) + coalesce(updated, 0)) AS rows_stored,
                sum(coalesce(quarantined, 0)) AS rows_quarantined, max(finished_at) AS last_loaded_at
-        FROM _ingest_runs GROUP BY ALL ORDER BY "table", source""")
+        FROM _ingest_runs WHERE table_name NOT LIKE 'truth%' AND (started_at IS NULL OR started_at <= ?)
+        GROUP BY ALL ORDER BY "table", source""", [as_of])
     if not _scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = '_audit_log'"):
         return rows  # a store from before the API's audit log (opened read-only, not migrated)
     rows += [{"table": r["entity"], "source": "api", "runs": None, "files": None, "rows_stored": r["n"],
               "rows_quarantined": 0, "last_loaded_at": r["last"]} for r in _rows(con, """
         SELECT entity, count(*) AS n, max(changed_at) AS last FROM _audit_log
-        WHERE entity IN ('leads', 'opportunities', 'users') GROUP BY ALL ORDER BY entity""")]
+        WHERE entity IN ('leads', 'opportunities', 'users') AND changed_at <= ? GROUP BY ALL ORDER BY entity""",
+        [as_of])]
     return rows
 
 
@@ -84,13 +88,18 @@ def _definitions(con: Any, model: Any) -> dict[str, Any]:
 
 
 def _current(con: Any, as_of: datetime) -> dict[str, Any]:
+    """Is the data current: the newest record change (a deal or lead updated or created, an
+    activity) up to the audit's moment, however recently a file was loaded — an export of
+    2017 loaded today is not current."""
     last = _scalar(con, """
         SELECT max(t) FROM (SELECT max(coalesce(updated_at, created_at)) AS t FROM opportunities
+                            WHERE coalesce(updated_at, created_at) <= $at
                             UNION ALL SELECT max(coalesce(updated_at, created_at)) FROM leads
-                            UNION ALL SELECT max(occurred_at) FROM activities)""")
-    last_load = _scalar(con, "SELECT max(finished_at) FROM _ingest_runs")
-    newest = max([t for t in (last, last_load) if t is not None], default=None)
-    days = (as_of - newest).total_seconds() / 86400 if newest is not None else None
+                            WHERE coalesce(updated_at, created_at) <= $at
+                            UNION ALL SELECT max(occurred_at) FROM activities WHERE occurred_at <= $at)""",
+                   {"at": as_of})
+    last_load = _scalar(con, "SELECT max(finished_at) FROM _ingest_runs WHERE finished_at <= $at", {"at": as_of})
+    days = (as_of - last).total_seconds() / 86400 if last is not None else None
     return {"last_record_change": last, "last_load": last_load,
             "days_since_last_data": round(days, 1) if days is not None else None,
             "current": days is not None and days <= CURRENT_WITHIN_DAYS}
@@ -100,11 +109,11 @@ def _spellings(pairs: list[tuple[str, str]]) -> set[str]:
     return {v.strip().lower() for pair in pairs for v in pair if v}
 
 
-def _rows(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+def _rows(con: Any, sql: str, params: Any = None) -> list[dict[str, Any]]:
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-def _scalar(con: Any, sql: str, params: list[Any] | None = None) -> Any:
+def _scalar(con: Any, sql: str, params: Any = None) -> Any:
     return con.execute(sql, params or []).fetchall()[0][0]

@@ -17,16 +17,19 @@ SLA_GAP_BELOW = 0.8
 """An SLA kept less often than this is a gap."""
 
 
-def run_audit(store: Any, model: Any, *, tools: list[Tool] | None, as_of: datetime) -> dict[str, Any]:
+def run_audit(store: Any, model: Any, *, tools: list[Tool] | None, as_of: datetime, arr: float | None = None,
+              own_model: bool = True) -> dict[str, Any]:
+    """``own_model``: the company wrote the revops.yaml in use (not the built-in default);
+    ``arr``: the company's ARR when the store has no subscriptions to measure it from."""
     data = data_audit(store.con, model, as_of)
-    process = process_audit(store, model, as_of)
+    process = process_audit(store, model, as_of, own_model=own_model)
     gaps = _gaps(data, process)
     technology: dict[str, Any] = {"inventory": False, "note": "no tool inventory given (--tools FILE): the "
                                   "technology audit needs one row per tool (docs/audit.md)"}
     if tools is not None:
         others = [t for t in tools if not t.is_crm]
         integrated = sum(1 for t in others if t.integrated_with_crm)
-        facts = {"arr": _arr(store, model, as_of), "gaps": gaps,
+        facts = {"arr": arr if arr is not None else _arr(store, model, as_of), "gaps": gaps,
                  "integrated_share": integrated / len(others) if others else None}
         technology = {"inventory": True, **technology_audit(tools, facts=facts), "arr": facts["arr"]}
     return {"as_of": as_of.isoformat(timespec="seconds"), "company": model.company.name,
@@ -37,23 +40,28 @@ def _gaps(data: dict[str, Any], process: dict[str, Any]) -> list[str]:
     """What the build is missing, in words: read by the CRM decision and the summary."""
     out = []
     written = process["written"]
+    if not written["own_model"]:
+        out.append("write your revenue model (revops init): the stages, SLAs and lifecycle in use are revops' "
+                   "defaults, not your company's")
     missing = [s["stage"] for s in written["stages"] if not s["exit_criteria"]]
     if missing:
         out.append(f"write exit criteria for {', '.join(missing)}")
     if not written["slas"]:
         out.append("write SLAs between the teams (slas)")
     followed = process["followed"]
-    if followed["open_deals"] and followed["meeting_stage_requirements"] < REQUIREMENTS_GAP_BELOW:
+    meeting = followed["meeting_stage_requirements"]
+    if meeting is not None and meeting < REQUIREMENTS_GAP_BELOW:
         out.append(f"only {followed['meeting_stage_requirements']:.0%} of open deals meet their stage's "
                    "requirements: make the fields required at stage moves")
     for sla in followed["sla_attainment"]:
         if sla["attainment"] is not None and sla["attainment"] < SLA_GAP_BELOW:
             out.append(f"SLA {sla['sla']} is kept {sla['attainment']:.0%} of the time: find where the handoff "
                        "breaks (revops sla breaches)")
-    if followed["open_leads"] and followed["open_leads_without_owner"] > 0.05:
-        out.append(f"{followed['open_leads_without_owner']:.0%} of open leads have no owner: follow-up falls "
+    unowned = followed["sales_ready_leads_without_owner"]
+    if unowned:
+        out.append(f"{unowned:.0%} of sales-ready leads (MQL, SQL, SAL) have no owner: follow-up falls "
                    "through the cracks")
-    if data["quality"]["score"] < QUALITY_GAP_BELOW:
+    if data["quality"]["score"] is not None and data["quality"]["score"] < QUALITY_GAP_BELOW:
         out.append(f"data quality {data['quality']['score']:.0f}/100: fix the rules' violations "
                    "(revops quality violations)")
     off = data["definitions"]["records_off_definition"]
@@ -68,6 +76,8 @@ def _gaps(data: dict[str, Any], process: dict[str, Any]) -> list[str]:
 def _arr(store: Any, model: Any, as_of: datetime) -> float | None:
     from revops.engines import metrics
 
+    if not store.con.execute("SELECT count(*) FROM subscriptions").fetchall()[0][0]:
+        return None  # no subscriptions: ARR unknown, not 0
     frame = metrics.compute(store.ibis, model, ["arr"], as_of=as_of.date())
     if frame.empty:
         return None
