@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DB     ?= demo.duckdb
 PORT   ?= 8000
 
-.PHONY: demo test bench lint venv clean postgresql
+.PHONY: demo test bench lint venv clean postgresql chromium
 
 venv: $(STAMP)
 
@@ -38,8 +38,17 @@ postgresql:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	else echo "PostgreSQL is not installed (sudo apt-get install postgresql): the postgres tests will skip"; fi
 
-# --dist loadgroup: the Spark tests share one SparkSession on one worker.
-test: $(STAMP) postgresql
+# The dashboard's browser tests drive Debian's chromium (/usr/bin/chromium) with Playwright
+# (never `playwright install`: no browser download). Installed once, as root (CI); elsewhere they skip.
+chromium:
+	@test -x /usr/bin/chromium || \
+	if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is not installed (sudo apt-get install chromium): the dashboard's browser tests will skip"; fi
+
+# --dist loadgroup: the Spark tests share one SparkSession on one worker (and the dashboard's
+# browser tests one server and one browser).
+test: $(STAMP) postgresql chromium
 	REVOPS_REQUIRE_BACKENDS=1 $(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 bench: $(STAMP)

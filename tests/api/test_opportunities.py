@@ -101,7 +101,7 @@ def test_moves_racing_each_other_and_leads_land_one_after_the_other(deals_db):
     with serving(deals_db) as api:
         def client(i: int) -> list[tuple[str, int, dict]]:
             out = []
-            with httpx.Client(base_url=api.base_url, timeout=60) as own:
+            with httpx.Client(base_url=api.base_url, timeout=60, headers=api.headers) as own:
                 for k in range(6):
                     deal = f"r{i}" if k % 2 else "r0"  # its own deal, and r0 that everyone moves
                     stage = stages[(i + k) % 3]

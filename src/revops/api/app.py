@@ -17,10 +17,11 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 
-from revops import __version__
+from revops import __version__, dashboard
 from revops.api import errors
-from revops.api.deps import require_token
-from revops.api.routers import health, leads, opportunities, users
+from revops.api.deps import require_key
+from revops.api.routers import (accounts, forecast, health, keys, leads, metrics, operations, opportunities,
+                                runs, users)
 from revops.api.services import ApiServices
 from revops.api.settings import ApiSettings
 
@@ -43,15 +44,17 @@ def create_app(settings: ApiSettings | None = None, *, services: ApiServices | N
     # nothing from a CDN; /openapi.json is the document.
     app = FastAPI(title="revops", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="The open-source Revenue Operations engine: real-time lead intake and the "
-                              "revenue data behind it. /v1 needs `Authorization: Bearer <token>` when the "
-                              "server has REVOPS_API_TOKEN set.")
+                              "revenue data behind it. Every /v1 request needs `Authorization: Bearer <key>` "
+                              "with a key from `revops keys create` (its role decides what it sees: admin and "
+                              "ops everything, a manager their team, a rep their own records).")
     app.state.settings = settings
     errors.install(app)
     app.include_router(health.router)
-    secured = [Depends(require_token)]
-    for module in (leads, users, opportunities):
+    secured = [Depends(require_key)]
+    for module in (leads, users, opportunities, accounts, metrics, forecast, operations, keys, runs):
         app.include_router(module.router, prefix=V1, dependencies=secured)
     _describe_bodies(app, [m for module in (leads, users) for m in getattr(module, "REQUEST_SCHEMAS", [])])
+    dashboard.install(app)  # the web dashboard at / (docs/dashboard.md)
     return app
 
 

@@ -17,11 +17,37 @@ from revops.engines.scoring.lifecycle import lead_history
 from revops.engines.scoring.rules import EVENT_TABLES
 
 
-def lead_detail(reader: StoreReader, model: Any, lead_id: str, now: datetime) -> dict[str, Any] | None:
-    rows = reader.query("SELECT * FROM leads WHERE lead_id = ?", [lead_id])
-    if not rows:
+def store_tables(reader: StoreReader) -> frozenset[str]:
+    """The store's tables (``ApiServices.cached`` keeps them per store generation)."""
+    return frozenset(r["table_name"] for r in reader.query(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND database_name = current_database()"))
+
+
+class _KnownTables:
+    """The request's reader, answering ``has_table`` from a list of the store's tables instead
+    of a query per table asked about (a lead's events and histories ask about five)."""
+
+    def __init__(self, reader: StoreReader, tables: frozenset[str]) -> None:
+        self.con, self.query, self._tables = reader.con, reader.query, tables
+
+    def has_table(self, name: str) -> bool:
+        return name in self._tables
+
+
+def lead_row(reader: StoreReader, lead_id: str) -> dict[str, Any] | None:
+    """The stored lead, or None."""
+    rows = reader.query("SELECT * FROM leads WHERE lead_id = ? LIMIT 1", [lead_id])
+    return rows[0] if rows else None
+
+
+def lead_detail(reader: StoreReader, model: Any, lead_id: str, now: datetime,
+                lead: dict[str, Any] | None = None, tables: frozenset[str] | None = None) -> dict[str, Any] | None:
+    """``lead``: the row when the caller has read it already (``lead_row``); ``tables``: the
+    store's tables when the caller knows them (``store_tables``)."""
+    lead = lead if lead is not None else lead_row(reader, lead_id)
+    if lead is None:
         return None
-    lead = rows[0]
+    reader = _KnownTables(reader, tables if tables is not None else store_tables(reader))  # type: ignore[assignment]
     events = {t: reader.query(f"SELECT * FROM {t} WHERE lead_id = ?", [lead_id]) for t in EVENT_TABLES
               if reader.has_table(t)}
     explained = score_lead(model, lead, events, now)

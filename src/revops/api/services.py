@@ -20,6 +20,7 @@ from typing import Any
 from revops.access import KeyRing
 from revops.api.cache import ResultCache
 from revops.api.daily import DailySchedule, parse_daily_at
+from revops.api.shared_metrics import SharedMetrics
 from revops.api.intake import LeadIntake
 from revops.api.settings import ApiSettings
 from revops.store import Store
@@ -53,6 +54,7 @@ class ApiServices:
         self._reads_lock = threading.Lock()
         self.keys = KeyRing.load(self._reads.cursor(), settings.token)
         self.cache = ResultCache()
+        self.metrics = SharedMetrics(self._cursor, model)
         self.daily = DailySchedule(self, parse_daily_at(settings.daily_at) if settings.daily_at else None,
                                    clock=utcnow)
 
@@ -89,6 +91,15 @@ class ApiServices:
         finally:
             con.close()
 
+    def _cursor(self) -> Any:
+        with self._reads_lock:
+            return self._reads.cursor()
+
+    def metric_session(self, day: Any) -> Any:
+        """The server's shared MetricSession for ``day`` at the store's current generation
+        (``shared_metrics``): facts built once per generation, computes serialised."""
+        return self.metrics.session(self.generation, day)
+
     @contextmanager
     def analytics(self) -> Iterator[Any]:
         """An Ibis backend on a cursor of its own, for the metrics layer and the engines (they
@@ -113,6 +124,7 @@ class ApiServices:
 
     def close(self) -> None:
         self.daily.close()
+        self.metrics.close()
         self.intake.close()
         self._reads.close()
         self.store.close()

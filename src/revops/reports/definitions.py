@@ -11,6 +11,11 @@ BRIDGE = "MRR bridge (`revops revenue mrr`, docs/revenue.md)"
 RETENTION = "trailing retention (`revops revenue retention`, docs/revenue.md)"
 HEALTH = "health engine (`revops health`, docs/health.md)"
 BACKTEST = "forecast backtest (`revops forecast backtest`, docs/forecast.md)"
+CALLS = "forecast calls (`revops forecast calls`, docs/forecast.md)"
+SNAPSHOTS = "forecast snapshots (`revops forecast snapshots`, docs/forecast.md)"
+SLA = "SLA breach queue (`revops sla breaches`, docs/sla.md)"
+QUARANTINE = "quarantine (`revops quarantine`, docs/ingest.md)"
+ROUTING = "routing log (the _routing_decisions table, `revops route`, docs/routing.md)"
 
 ENGINE_NUMBERS: dict[str, tuple[str, str]] = {
     "forecast.closed_won": ("Deals won in the period by the as-of day (bookings so far).", FORECAST),
@@ -53,6 +58,25 @@ ENGINE_NUMBERS: dict[str, tuple[str, str]] = {
     "backtest.mape": ("Mean absolute percentage error of the P50 against the actual, over the quarters tested "
                       "(the backtest's summary).", BACKTEST),
     "backtest.coverage": ("Share of quarters tested whose actual fell inside the P10-P90 range.", BACKTEST),
+    "forecast.call": ("The commit call in force at the end of the as-of day: the person's own (or their manager's "
+                      "adjustment), else the sum of their reports' calls.", CALLS),
+    "snapshot.error_p50": ("(P50 of the snapshot - actual bookings) / actual bookings; blank while the quarter is "
+                           "open.", SNAPSHOTS),
+    "hygiene.findings": ("Findings of the hygiene rules on open deals (one per deal and rule), as of the end of the "
+                         "day.", HYGIENE),
+    "hygiene.open_deals": ("Open deals checked by the hygiene rules.", HYGIENE),
+    "hygiene.data_quality_score": ("Share of an owner's open deals with no critical or warning finding (0-100).",
+                                   HYGIENE),
+    "hygiene.completeness": ("Share of the fields their stages require that are filled (not null, not blank), "
+                             "0-100.", HYGIENE),
+    "sla.open_breaches": ("SLA clocks broken and still open at the end of the day (the breach queue).", SLA),
+    "sla.minutes_late": ("Business minutes past the SLA's due time at the end of the day.", SLA),
+    "quarantine.rows": ("Rows that could not be stored, by table and reason (the quarantine).", QUARANTINE),
+    "routing.decisions": ("Routing decisions recorded (one per lead routed or re-routed), with the path through "
+                          "the routing graph.", ROUTING),
+    "health.score": ("0-100 health score of the account on the day, from the measures of revops.yaml's health "
+                     "section.", HEALTH),
+    "health.mrr": ("The account's MRR on the day (the metrics layer's mrr by account).", HEALTH),
 }
 
 

@@ -8,16 +8,15 @@ holding it.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
 from revops.engines import forecast as forecast_engine
 from revops.engines.deals.hygiene import HygieneRequest, check_hygiene
-from revops.engines.deals.scorecard import headline
 from revops.reports.context import ReportContext, end_of_day
 from revops.reports.definitions import define
 from revops.reports.html import Page, charts, heading, note, table, text, tiles
+from revops.reports.risk import at_risk_deals
 from revops.reports.svg import bar_chart
 
 FORECAST_KEYS = ("closed_won", "commit", "best_case", "pipeline", "weighted", "p10", "p50", "p90")
@@ -123,20 +122,12 @@ def _flow(page: Page, ctx: ReportContext, label: str, world: Any) -> None:
 
 def _at_risk(page: Page, ctx: ReportContext) -> None:
     report = check_hygiene(ctx.con, ctx.model, HygieneRequest(as_of=end_of_day(ctx.as_of), owners=ctx.team_owners()))
-    top = headline(report, ctx.model)
+    top, flagged = at_risk_deals(report, ctx.model, TOP_DEALS)
     define(page, "hygiene.deals_at_risk")
     define(page, "hygiene.amount_at_risk")
-    open_deals = {d["opportunity_id"]: d for d in report.deals.to_pylist() if d["is_open"]}
-    labels = {s.key: s.label or s.key for s in report.rules}
-    reasons: dict[str, list[str]] = defaultdict(list)
-    for f in report.findings:
-        if f["rule"] in top.rules and f["opportunity_id"] in open_deals:
-            reasons[f["opportunity_id"]].append(labels[f["rule"]])
     names = ctx.user_names()
-    flagged = sorted(reasons, key=lambda d: (-(open_deals[d]["amount"] or 0.0), d))[:TOP_DEALS]
-    rows = [[text(d), text(names.get(open_deals[d]["owner_id"], open_deals[d]["owner_id"])),
-             text(open_deals[d]["stage"]), page.metric("open_pipeline", open_deals[d]["amount"]),
-             text(", ".join(dict.fromkeys(reasons[d])))] for d in flagged]
+    rows = [[text(d["opportunity_id"]), text(names.get(d["owner_id"], d["owner_id"])), text(d["stage"]),
+             page.metric("open_pipeline", d["amount"]), text(d["why"])] for d in flagged]
     blocks = [tiles([("Deals at risk", page.number("hygiene.deals_at_risk", top.deals, "count")),
                      ("Amount at risk", page.number("hygiene.amount_at_risk", top.amount))]),
               note(top.text),

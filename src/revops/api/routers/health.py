@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from revops.api.deps import ServicesDep
 
@@ -13,10 +13,19 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", summary="Liveness and intake figures")
 @router.get("/healthz", include_in_schema=False)
-async def health(services: ServicesDep) -> dict:
+async def health(services: ServicesDep, request: Request) -> dict:
     intake = services.intake
     return {"status": "ok", "store": str(services.settings.db), "model_hash": intake.desk.model_hash,
             "started_at": services.started_at.isoformat() + "Z", "pending": intake.pending,
             "predictive_model_version": intake.desk.model_version, "intake": asdict(intake.stats),
+            "dashboard": _dashboard(request),
             "daily": {"at": services.daily.at.strftime("%H:%M") if services.daily.at else None,
                       "next_run": services.daily.next_at, "last_run": services.daily.last}}
+
+
+def _dashboard(request: Request) -> dict:
+    """Whether the dashboard's start-up warm-up is done (its pages for the executive view
+    rendered, the shared metric facts built), and how long it took."""
+    state = getattr(request.app.state, "dashboard", None)
+    seconds = getattr(state, "warm_seconds", None)
+    return {"warm": seconds is not None, "warm_seconds": seconds}

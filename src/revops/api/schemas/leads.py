@@ -69,7 +69,10 @@ def _field(f: schema.Field, *, optional: bool = False) -> tuple[Any, Any]:
 
 def _naive_utc(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            return value.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00+03:00 is before the first UTC moment a date holds
+            raise ValueError("a time whose UTC moment is outside the years 1 to 9999") from None
     return value
 
 

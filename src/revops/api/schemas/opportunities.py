@@ -26,7 +26,7 @@ class StageMoveIn(BaseModel):
         "field declared in revops.yaml (custom_fields.opportunities) is typed by its declared type, and gets "
         "its column in the store the first time a move sets it."))
     changed_by: str | None = Field(None, max_length=200, description=(
-        "Who moves the deal, kept in opportunity_history.changed_by (default: api)."))
+        "Who moves the deal, kept in opportunity_history.changed_by (default: the key's user_id, else its key id)."))
 
 
 class StageMoved(BaseModel):
@@ -53,3 +53,30 @@ class MoveError(BaseModel):
     error: str
     detail: str
     errors: list[dict[str, str]]
+
+
+# -- reads ----------------------------------------------------------------------------------
+from revops.api.schemas.records import OpportunityRecord, Page, StageChange  # noqa: E402
+
+
+class GateAhead(BaseModel):
+    """The deal's next stage and its gate checked against the deal as it stands: what a move
+    into it would be refused for now (``missing``, ``failed``)."""
+
+    stage: str
+    label: str | None = None
+    required_fields: list[str]
+    gate: list[str] = Field(description="The stage's gate expressions, as written in revops.yaml.")
+    missing: list[str] = Field(description="Required fields the deal has empty.")
+    failed: list[str] = Field(description="Gate expressions that do not hold for the deal now.")
+    passes: bool
+
+
+class OpportunityDetail(BaseModel):
+    opportunity_id: str
+    opportunity: OpportunityRecord
+    stage_history: list[StageChange] = Field(description="opportunity_history, oldest first.")
+    next_stage: GateAhead | None = Field(description="Null for a closed deal.")
+
+
+OpportunityPage = Page[OpportunityRecord]

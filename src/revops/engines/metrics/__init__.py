@@ -58,7 +58,7 @@ class MetricSession:
     data: open a new session after a write."""
 
     def __init__(self, con: Any, model: Any, *, as_of: str | date | None = None,
-                 today: date | None = None, cache_facts: bool = True) -> None:
+                 today: date | None = None, cache_facts: bool | str = True) -> None:
         self.ctx = MetricContext(con, model, as_of=parse_date(as_of, "--as-of"), today=today,
                                  cache_facts=cache_facts)
 

@@ -24,8 +24,10 @@ class MetricContext:
     """Compute as the world looked at the end of this day; None: as the data is now."""
     today: date | None = None
     """'Now' for metrics that need one (open pipeline, current quarter); default: as_of or UTC today."""
-    cache_facts: bool = False
-    """Materialise each fact once (a temp table / cached frame) when several metrics share it."""
+    cache_facts: bool | str = False
+    """Materialise each fact once (a temp table / cached frame) when several metrics share it;
+    ``"all"``: every fact, even those cheap to rebuild (a long-lived session asked many times,
+    such as the dashboard's)."""
     _tables: dict[str, ir.Table] = field(default_factory=dict, repr=False)
     _facts: dict[Any, ir.Table] = field(default_factory=dict, repr=False)
     results: dict[Any, Any] = field(default_factory=dict, repr=False)
@@ -61,7 +63,8 @@ class MetricContext:
         key = (fact.name, fact.key)
         if key not in self._facts:
             built = fact.build(self)
-            self._facts[key] = built.cache() if self.cache_facts and fact.cache else built
+            keep = self.cache_facts == "all" or (self.cache_facts and fact.cache)
+            self._facts[key] = built.cache() if keep else built
         return self._facts[key]
 
     def release(self) -> None:
