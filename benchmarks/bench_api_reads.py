@@ -262,6 +262,9 @@ def run() -> list[BenchResult]:
                        timeout=WARMUP_S + SECONDS * 3 + 120)
         server_cpu = cpu_seconds(server.pid) - cpu0
         load_after = os.getloadavg()[0]
+        import httpx
+
+        kept = httpx.get(f"http://127.0.0.1:{port}/health").json().get("read_cache") or {}
     finally:
         stop(server)
     api = json.loads(out.read_text())
@@ -279,6 +282,9 @@ def run() -> list[BenchResult]:
                   f"p99 {base['p99_ms']:.1f} ms"),
         ratio=api["p99_ms"] / base["p99_ms"] if base["p99_ms"] else None, passed=passed,
         notes=[f"mix {', '.join(f'{k} {w}%' for k, w in MIX)}; p99 by kind (ms): {kinds}; statuses {api['statuses']}",
+               f"read cache (answers kept per store generation and key scope, retired by any write): "
+               f"{kept.get('hits', 0):,} hits, {kept.get('misses', 0):,} misses (warm-up included); no write "
+               "happens during this run, so the mix's repeated lists and details are answered from it",
                f"latency timed from when each request was due (open loop); from when it was sent: p99 "
                f"{api['service_p99_ms']:.1f} ms; a warm-up of {WARMUP_S:.0f} s of the same mix at the same rate "
                "comes first and is not counted (metrics and forecast are computed once per store generation and "

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from revops import __version__, dashboard
 from revops.api import errors
 from revops.api.deps import require_key
+from revops.api.read_cache import ReadCache
 from revops.api.routers import (accounts, forecast, health, keys, leads, metrics, operations, opportunities,
                                 runs, users)
 from revops.api.services import ApiServices
@@ -55,6 +56,7 @@ def create_app(settings: ApiSettings | None = None, *, services: ApiServices | N
         app.include_router(module.router, prefix=V1, dependencies=secured)
     _describe_bodies(app, [m for module in (leads, users) for m in getattr(module, "REQUEST_SCHEMAS", [])])
     dashboard.install(app)  # the web dashboard at / (docs/dashboard.md)
+    app.add_middleware(ReadCache)  # GET answers under /v1, per store generation and key scope
     return app
 
 

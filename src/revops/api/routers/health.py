@@ -19,6 +19,7 @@ async def health(services: ServicesDep, request: Request) -> dict:
             "started_at": services.started_at.isoformat() + "Z", "pending": intake.pending,
             "predictive_model_version": intake.desk.model_version, "intake": asdict(intake.stats),
             "dashboard": _dashboard(request),
+            "read_cache": request.app.state.read_cache.stats() if hasattr(request.app.state, "read_cache") else None,
             "daily": {"at": services.daily.at.strftime("%H:%M") if services.daily.at else None,
                       "next_run": services.daily.next_at, "last_run": services.daily.last}}
 
