@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from benchmarks.bench_api import cpu_seconds, free_port, start, stop
+from benchmarks.bench_api import cpu_seconds, free_port, settle, start, stop
 from benchmarks.common import ROOT, WORK, BenchResult
 
 RATE = int(os.environ.get("REVOPS_BENCH_READS_RATE", 200))
@@ -221,18 +221,6 @@ def baseline(db: Path, requests: list[dict[str, Any]], warmup: int) -> dict:
     times.sort()
     return {"p50_ms": percentile(times, 0.5) * 1e3, "p99_ms": percentile(times, 0.99) * 1e3,
             "mean_ms": sum(times) / len(times) * 1e3}
-
-
-def settle(pid: int, limit_s: float = 240.0) -> float:
-    """Seconds until the server idles (under 5% of a core for two seconds in a row): what it does
-    when it starts (the dashboard warms its cache) is not the steady state measured."""
-    t0 = time.monotonic()
-    quiet = 0
-    while time.monotonic() - t0 < limit_s and quiet < 2:
-        before = cpu_seconds(pid)
-        time.sleep(1.0)
-        quiet = quiet + 1 if cpu_seconds(pid) - before < 0.05 else 0
-    return time.monotonic() - t0
 
 
 def run() -> list[BenchResult]:

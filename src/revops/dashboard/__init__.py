@@ -14,6 +14,7 @@ See docs/dashboard.md.
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -80,3 +81,8 @@ def warm_up(app: Any) -> None:
         logging.getLogger("revops.dashboard").warning("dashboard warm-up stopped early", exc_info=True)
     finally:
         state.warm_seconds = round(time.perf_counter() - started, 2)
+        # what the warm-up keeps (forecasts, pages, metric facts' frames) lives until the data
+        # changes: out of the collector's sight, as `revops serve` does with what it loads at
+        # start, so full collections stay short for the lead intake (p99 +14 ms otherwise)
+        gc.collect()
+        gc.freeze()
