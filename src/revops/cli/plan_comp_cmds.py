@@ -34,20 +34,24 @@ def comp(
     JSON: one row per person with user_id, attainment, payout, quota, credited, base, variable,
     tiers_applied, spiffs, clawbacks, total_pay, bookings."""
     from revops.engines.planning.comp import simulate_comp
-    from revops.engines.planning.comp_plan import load_comp_plan
+    from revops.engines.planning.comp_plan import StoreVocabulary, load_comp_plan
 
     app = app_context(ctx)
-    plans = load_comp_plan(plan)
     with app.existing_store(read_only=True) as store:
+        plans = load_comp_plan(plan, StoreVocabulary.read(store.con))
         run = simulate_comp(store.con, app.model(), plans, period)
     for note in run.notes:
-        stderr.print(f"note: {note}", highlight=False)
+        stderr.print(f"note: {note}", highlight=False, markup=False)
+    cos = "n/a" if run.cost_of_sales is None else f"{run.cost_of_sales:.1%}"
     if summary:
-        emit(run.summary(), fmt)
+        totals = run.summary()
+        if fmt is OutputFormat.table:  # the notes are printed above; shares as percentages
+            totals = {k: v for k, v in totals.items() if k != "notes"} | {"cost_of_sales": cos}
+        emit(totals, fmt)
         return
     if fmt is OutputFormat.table:
-        cos = "n/a" if run.cost_of_sales is None else f"{run.cost_of_sales:.1%}"
-        emit(run.rows, fmt, columns=TABLE_COLUMNS, title=f"Compensation {run.period.label}",
+        rows = [r | {"attainment": "n/a" if r["attainment"] is None else f"{r['attainment']:.1%}"} for r in run.rows]
+        emit(rows, fmt, columns=TABLE_COLUMNS, title=f"Compensation {run.period.label}",
              caption=f"total pay {run.total_pay:,.2f} on bookings {run.bookings:,.2f}: cost of sales {cos}")
     else:
         emit(run.rows, fmt)

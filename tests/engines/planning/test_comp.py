@@ -262,3 +262,108 @@ def test_inactive_people_are_paid_only_when_named(gtm):
                        {"user_id": "u3", "role": "ae", "active": False}])
     result = run(store, {**AE_PLAN, "name": "named", "roles": [], "users": ["u3"]}, AE_PLAN)
     assert {(r["user_id"], r["plan"]) for r in result.rows} == {("u1", "ae"), ("u3", "named")}
+
+
+# -- what a new user met: typos that paid nothing, silent zeros, errors in waves ------------
+TYPOS = """\
+plans:
+  - name: ae
+    roles: [ae, account_exec]
+    ote: 200000
+    base_share: 0.5
+    quota: 400000
+    deal_types: [new_busines]
+    spiffs:
+      - {name: platform, amount: 500, products: [platform]}
+  - name: mkt
+    roles: [marketing]
+    ote: 100000
+    base_share: 0.8
+    quota: 400000
+    measure: closed_pipeline
+    sources: [webinar, webnar]
+"""
+
+
+def test_plan_values_the_store_never_holds_are_reported_at_their_line_with_the_nearest(q1_store, write):
+    from revops.engines.planning.comp_plan import StoreVocabulary
+
+    path = write("comp.yaml", TYPOS)
+    known = StoreVocabulary.read(q1_store.con)
+    with pytest.raises(PlanError) as exc:
+        load_comp_plan(path, known)
+    text = str(exc.value)
+    assert f"{path}:3:" in text and "no user in the store has role 'account_exec'" in text
+    assert f"{path}:7:" in text and "no deal in the store has type 'new_busines'; did you mean 'new_business'?" in text
+    assert "product 'platform'" not in text  # the store has a 'platform' product
+    assert "source" not in text  # no deal in this store has a source: nothing to check against
+    assert "docs/planning-comp.md" in text
+
+
+def test_a_spiff_product_that_is_not_in_the_store_suggests_the_one_that_is(gtm, write):
+    from revops.engines.planning.comp_plan import StoreVocabulary
+
+    store = gtm(users=[{"user_id": "u1", "role": "ae"}, {"user_id": "m1", "role": "marketing"}],
+                opportunities=[won("o1", "u1", 10_000, date(2026, 1, 5), product="core_platform", source="webinar")])
+    path = write("comp.yaml", GOOD + "    spiffs:\n      - {name: p, amount: 500, products: [platform]}\n"
+                 + "\n".join(TYPOS.splitlines()[9:]) + "\n")
+    with pytest.raises(PlanError) as exc:
+        load_comp_plan(path, StoreVocabulary.read(store.con))
+    text = str(exc.value)
+    assert f"{path}:11: plans.0.spiffs.0.products.0: no deal in the store has product 'platform'; did you mean " \
+           "'core_platform'?" in text
+    assert f"{path}:18: plans.1.sources.1: no deal in the store has source 'webnar'; did you mean 'webinar'?" in text
+
+
+def test_every_mistake_in_a_plan_file_is_reported_at_once(write):
+    path = write("comp.yaml", GOOD + GOOD.removeprefix("plans:\n").replace("ote: 200000", "ote: 200k"))
+    with pytest.raises(PlanError) as exc:
+        load_comp_plan(path)
+    text = str(exc.value)
+    assert f"{path}:12:" in text and "ote" in text  # the field error ...
+    assert "two plans are called 'ae'" in text  # ... and the rule pydantic skipped because of it
+
+
+def test_an_unknown_setting_points_to_the_comp_plan_docs(write):
+    path = write("comp.yaml", GOOD.replace("    quota: 400000\n", "    quotas: 400000\n"))
+    with pytest.raises(PlanError, match="docs/planning-comp.md"):
+        load_comp_plan(path)
+
+
+def test_csms_who_own_no_accounts_are_told_why_they_earn_no_variable(gtm):
+    store = gtm(users=[{"user_id": "c1", "role": "csm"}, {"user_id": "c2", "role": "csm"}],
+                accounts=[{"account_id": "a1", "owner_id": "ae9"}])
+    plan = {"name": "cs", "roles": ["csm"], "ote": 100_000, "base_share": 0.8, "quota": 48_000,
+            "measure": "net_expansion"}
+    result = run(store, plan)
+    assert all(r["variable"] == 0 for r in result.rows)
+    assert any("c1, c2" in n and "own no accounts" in n for n in result.notes)
+
+
+def test_a_future_period_says_it_pays_base_only_because_nothing_has_closed(q1_store):
+    result = run(q1_store, AE_PLAN, period="2030-Q1")
+    assert all(r["payout"] == 0 for r in result.rows)
+    assert any("2030-Q1 has not happened yet" in n and "base only" in n for n in result.notes)
+
+
+def test_a_clawback_names_the_deal_amount_and_what_is_taken_back(gtm):
+    store = gtm(users=[{"user_id": "u1", "role": "ae"}],
+                opportunities=[won("early", "u1", 60_000, date(2025, 11, 10), account_id="a1")],
+                subscriptions=[{"subscription_id": "s1", "account_id": "a1", "start_date": date(2025, 11, 10),
+                                "end_date": date(2026, 2, 1), "mrr": 5_000}])
+    r = row(run(store, {**AE_PLAN, "clawback": {"months": 12, "share": 1.0}}), "u1")
+    assert r["clawbacks"][0]["deal_amount"] == 60_000 and r["clawbacks"][0]["clawback"] == pytest.approx(15_000)
+    assert "amount" not in r["clawbacks"][0]
+
+
+def test_the_tables_show_shares_as_percentages_and_no_empty_notes(q1_store, write):
+    db = q1_store.path
+    q1_store.close()
+    plan = write("comp.yaml", GOOD)
+    rows = CliRunner().invoke(_cli(db), ["plan", "comp", "--plan", str(plan), "--period", "2026-Q1"],
+                              env={"COLUMNS": "250"})
+    assert rows.exit_code == 0, rows.output
+    assert "120.0%" in rows.stdout  # u1's attainment
+    summary = CliRunner().invoke(_cli(db), ["plan", "comp", "--plan", str(plan), "--period", "2026-Q1",
+                                            "--summary"], env={"COLUMNS": "250"})
+    assert "70.8%" in summary.stdout and "[]" not in summary.stdout  # cost of sales 85k / 120k

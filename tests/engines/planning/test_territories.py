@@ -264,3 +264,108 @@ def test_the_milp_undoes_needless_moves_of_a_balanced_start():
     assert out is not None
     assert int(np.sum(out != current)) == 1
     assert sorted(np.bincount(out, minlength=2)) == [2, 2]
+
+
+# -- what a new user met on the demo and on a CRM export -------------------------------------
+def test_an_unowned_account_in_an_open_seat_changes_no_owner_so_the_bound_does_not_count_it(gtm):
+    # three territories for two AEs: the open seat takes the two accounts nobody owns, so no
+    # owner changes; the lower bound must not claim that two had to
+    store = gtm(users=[ae("a1"), ae("a2")],
+                accounts=[account("x1", 100, "a1"), account("x2", 100, "a1"), account("x3", 100, "a2"),
+                          account("x4", 100, "a2"), account("u1", 100, None), account("u2", 100, None)])
+    result = carve(store, territories=3)
+    assert result.moved == 0
+    assert result.moved_lower_bound <= result.moved
+
+
+def test_the_lower_bound_never_exceeds_the_moves_within_regions_and_segments(gtm):
+    rng = np.random.default_rng(5)
+    users = [ae(f"{r}{s}{n}", region=r, segment=s) for r in ("NA", "EMEA") for s in ("smb", "ent") for n in (1, 2)]
+    rows = []
+    for i in range(400):
+        r, s = ("NA", "EMEA")[i % 2], ("smb", "ent")[(i // 2) % 2]
+        owner = None if rng.random() < 0.1 else f"{r}{s}{1 + int(rng.random() < 0.3)}"
+        rows.append(account(f"x{i:03d}", float(rng.lognormal(10, 1)), owner, region=r,
+                            segment=None if rng.random() < 0.05 else s))
+    result = carve(gtm(users=users, accounts=rows), keep_within=("region", "segment"), territories=10)
+    assert result.moved_lower_bound <= result.moved
+
+
+def test_accounts_without_the_kept_region_join_a_region_whose_aes_can_take_them(gtm):
+    # a CRM export without regions: the accounts go to the regions' AEs, and a note says so
+    store = gtm(users=[ae("na1"), ae("eu1", region="EMEA")],
+                accounts=[account("n1", 100, "na1"), account("e1", 100, "eu1", region="EMEA")]
+                + [account(f"r{i}", 100, None, region=None) for i in range(4)])
+    result = carve(store, keep_within=("region",))
+    assert result.assignments["owner_id"].notna().all()
+    assert not any("no_region" in t for t in result.territories["territory"])
+    assert sorted(result.territories["accounts"]) == [3, 3]
+    assert any("4 accounts without a region" in n and "NA 2" in n and "EMEA 2" in n for n in result.notes)
+
+
+def test_an_unowned_account_without_a_segment_goes_to_its_regions_aes(gtm):
+    store = gtm(users=[ae("na1", segment="smb"), ae("eu1", region="EMEA", segment="smb")],
+                accounts=[account("n1", 100, "na1", segment="smb"), account("e1", 100, "eu1", "EMEA", "smb"),
+                          account("n2", 100, None, segment=None)])
+    result = carve(store, keep_within=("region", "segment"))
+    assert owners(result)["n2"] == "na1"
+    assert any("1 account without a segment" in n for n in result.notes)
+
+
+def test_the_default_carve_keeps_the_regions_and_segments_the_data_has(gtm):
+    # na1 holds four NA accounts, eu1 one EMEA account: balancing across would hand NA accounts
+    # to the EMEA rep; by default territories stay inside the team's structure
+    store = gtm(users=[ae("na1"), ae("eu1", region="EMEA")],
+                accounts=[account(f"n{i}", 100, "na1") for i in range(4)] + [account("e1", 100, "eu1", "EMEA")])
+    kept = carve(store)
+    assert kept.moved == 0 and kept.keep_within == ("region", "segment")
+    assert any("kept within region and segment" in n for n in kept.notes)
+    across = carve(store, keep_within=())
+    assert across.moved > 0 and across.keep_within == ()
+
+
+def test_a_carve_outside_the_band_says_so_and_why(gtm):
+    store = gtm(users=[ae("a1"), ae("a2")],
+                accounts=[account("giant", 10_000, "a1"), account("s1", 100, "a2"), account("s2", 100, "a2")])
+    result = carve(store)
+    data = result.to_dict(with_assignments=False)
+    assert data["within_tolerance"] is False
+    assert data["max_deviation"] > 0.05 and data["worst_territory"]
+    assert any("account giant alone has potential" in n for n in result.notes)
+
+
+def test_numbers_are_rounded_and_nobody_holding_anything_leaves_the_cv_before_undefined(gtm):
+    store = gtm(users=[ae("a1"), ae("a2")],
+                accounts=[account(f"x{i}", 100 + i, None) for i in range(6)])
+    result = carve(store, keep_within=())
+    assert result.balance_cv_before is None
+    assert set(result.territories["pool"]) == {"all"}
+    assert all(str(d) != "-0.0" and round(d, 4) == d for d in result.territories["deviation"])
+
+
+def test_a_small_carve_stops_when_no_better_one_can_be_found(demo_files):
+    import time
+
+    from revops.store import Store
+
+    with Store(demo_files["small"]) as store:
+        t0 = time.perf_counter()
+        result = carve_territories(store.con, load_model(None),
+                                   CarveRequest(territories=12, tolerance=0.03, keep_within=(), as_of=AS_OF,
+                                                time_limit=20))
+        seconds = time.perf_counter() - t0
+    assert result.within_tolerance
+    assert seconds < 8  # the MILP used the whole 20 s before, for no fewer moves
+
+
+def test_the_table_names_open_seats_and_says_when_the_band_is_missed(gtm):
+    store = gtm(users=[ae("a1")],
+                accounts=[account("giant", 10_000, "a1"), account("s1", 100, "a1"), account("s2", 100, None)])
+    db = store.path
+    store.close()
+    out = CliRunner().invoke(_cli(db), ["plan", "territories", "--territories", "2", "--weights", "annual_revenue=1",
+                                        "--as-of", "2026-05-15", "--format", "table"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "open seat" in out.stdout and "None" not in out.stdout
+    assert "NOT within tolerance" in out.stdout
+    assert "-0 " not in out.stdout

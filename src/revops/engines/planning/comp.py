@@ -16,7 +16,8 @@ For one person and a period of m months (docs/planning-comp.md):
     spiffs           per qualifying deal credited: amount, or rate x deal amount
     clawbacks        share x base rate x amount of every won deal of theirs (bookings plans)
                      whose account churned in this period within clawback.months of the close;
-                     base rate = annual variable / annual quota
+                     base rate = annual variable / annual quota. Each entry of ``clawbacks``
+                     gives the deal's ``deal_amount`` and the ``clawback`` taken back
     payout           variable + spiffs - clawbacks   (what the commission run pays)
     total_pay        base + payout
     cost_of_sales    sum of total_pay / all bookings (won amount) in the period
@@ -95,7 +96,52 @@ def simulate_comp(con: Any, model: Any, plans: CompPlanFile, period: str) -> Com
         rows.append(_pay(con, plan, user_id, quota_row.iloc[0] if len(quota_row) else None, p, won, notes))
     total_pay = sum(r["total_pay"] for r in rows)
     bookings = float(won.loc[won["in_period"], "amount"].sum())
+    notes.extend(_why_nothing_is_credited(con, p, won, members))
     return CompRun(p, rows, bookings, total_pay, notes)
+
+
+def _why_nothing_is_credited(con: Any, p: CompPeriod, won: pd.DataFrame,
+                             members: list[tuple[str, CompPlan]]) -> list[str]:
+    """Notes for a period in which a plan's measure cannot credit anyone anything."""
+    out = []
+    deal_plans = sorted({plan.name for _, plan in members if plan.measure != "net_expansion"})
+    if deal_plans and not won["in_period"].any():
+        last = won["close_date"].max() if len(won) else None
+        if p.start > date.today():
+            why = f"{p.label} has not happened yet (it starts {p.start.isoformat()}), so no deal has closed in it"
+        else:
+            why = f"no deal closed won in {p.label}"
+        since = f" (the last won deal in the store closed {last.isoformat()})" if last is not None else ""
+        out.append(f"{why}{since}: everyone on {', '.join(deal_plans)} is paid base only")
+    by_plan: dict[str, list[str]] = {}
+    for user_id, plan in members:
+        if plan.measure == "net_expansion":
+            by_plan.setdefault(plan.name, []).append(user_id)
+    for name, people in sorted(by_plan.items()):
+        marks = ", ".join("?" for _ in people)
+        owned = con.execute(f"""
+            SELECT a.owner_id, COUNT(DISTINCT a.account_id) AS accounts,
+                   COUNT(DISTINCT CASE WHEN s.start_date <= ? AND (s.end_date IS NULL OR s.end_date > ?)
+                                       THEN a.account_id END) AS paying
+            FROM accounts a LEFT JOIN subscriptions s USING (account_id)
+            WHERE a.owner_id IN ({marks}) GROUP BY a.owner_id""", [p.start, p.start, *people]).fetchall()
+        books = {owner: (accounts, paying) for owner, accounts, paying in owned}
+        no_book = [u for u in people if u not in books]
+        no_paying = [u for u in people if u in books and books[u][1] == 0]
+        if no_book:
+            out.append(f"{name} (net_expansion): {_people(no_book)} own{'s' if len(no_book) == 1 else ''} no "
+                       "accounts (accounts.owner_id), so net expansion credits nothing and "
+                       f"{'they are' if len(no_book) > 1 else 'is'} paid base only; give CSMs their book of "
+                       "accounts (accounts.owner_id) to pay them on it")
+        if no_paying:
+            out.append(f"{name} (net_expansion): none of the accounts of {_people(no_paying)} was paying on "
+                       f"{p.start.isoformat()}, so net expansion credits nothing (new logos do not count)")
+    return out
+
+
+def _people(ids: list[str]) -> str:
+    shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+    return f"{len(ids)} people ({shown})" if len(ids) > 1 else shown
 
 
 def _members(plans: CompPlanFile, users: pd.DataFrame, notes: list[str]) -> list[tuple[str, CompPlan]]:
@@ -233,9 +279,10 @@ def _pay(con: Any, plan: CompPlan, user_id: str, user_quota: Any, p: CompPeriod,
                     deal.close_date, plan.clawback.months):
                 clawed.append({"opportunity_id": deal.opportunity_id, "account_id": deal.account_id,
                                "closed": deal.close_date.isoformat(), "churned": churned.isoformat(),
-                               "amount": round(plan.clawback.share * rate * deal.amount, 2)})
+                               "deal_amount": _money(deal.amount),
+                               "clawback": round(plan.clawback.share * rate * deal.amount, 2)})
     spiff_total = sum(s["pay"] for s in spiffs)
-    clawback_total = sum(c["amount"] for c in clawed)
+    clawback_total = sum(c["clawback"] for c in clawed)
     payout = variable + spiff_total - clawback_total
     own = won[won["in_period"] & (won["owner_id"] == user_id)]
     return {
