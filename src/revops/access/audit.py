@@ -64,9 +64,10 @@ def read_audit(con: Any, *, entity: str | None = None, entity_id: str | None = N
 
 
 def _json(record: dict[str, Any] | None) -> str | None:
+    """The record as JSON, empty fields left out (a field absent is null)."""
     if record is None:
         return None
-    return json.dumps({k: _plain(v) for k, v in record.items()}, sort_keys=True, default=str)
+    return json.dumps({k: p for k, v in record.items() if (p := _plain(v)) is not None}, sort_keys=True, default=str)
 
 
 def _plain(value: Any) -> Any:
