@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from revops.cli.context import AppContext
+from tests.engines.planning.cli_app import plan_cli
 from revops.engines.planning.comp import CompPeriod, simulate_comp
 from revops.engines.planning.comp_plan import CompPlanFile, load_comp_plan
 from revops.engines.planning.plan_file import PlanError
@@ -230,16 +230,7 @@ def test_yaml_syntax_errors_give_the_line(write):
 def _cli(db):
     from revops.cli.plan_comp_cmds import register
 
-    root = typer.Typer()
-    plan_app = typer.Typer()
-    register(plan_app)
-    root.add_typer(plan_app, name="plan")
-
-    @root.callback()
-    def _options(ctx: typer.Context) -> None:
-        ctx.obj = AppContext(db=db, model_path=None)
-
-    return root
+    return plan_cli(db, register)
 
 
 def test_the_command_prints_rows_with_the_contract_fields(q1_store, write):

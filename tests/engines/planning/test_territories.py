@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from revops.cli.context import AppContext
+from tests.engines.planning.cli_app import plan_cli
 from revops.engines.planning.plan_file import PlanError
 from revops.engines.planning.territories import CarveRequest, carve_territories
 from revops.engines.planning.territories_balance import (balance_pool, moves_lower_bound, repair,
@@ -184,16 +184,7 @@ def test_fewer_territories_than_pools_is_refused(gtm):
 def _cli(db):
     from revops.cli.plan_territory_cmds import register
 
-    root = typer.Typer()
-    plan_app = typer.Typer()
-    register(plan_app)
-    root.add_typer(plan_app, name="plan")
-
-    @root.callback()
-    def _options(ctx: typer.Context) -> None:
-        ctx.obj = AppContext(db=db, model_path=None)
-
-    return root
+    return plan_cli(db, register)
 
 
 def test_the_command_prints_the_contract(gtm):

@@ -3,6 +3,8 @@ only), and the audit log of writes (admin and ops)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
@@ -58,6 +60,21 @@ class AuditEntry(BaseModel):
     source: str | None
 
 
+@contextmanager
+def _transaction(con: Any, *, refused: int) -> Iterator[Any]:
+    """A key's change and its audit row in one transaction; a KeyError_ answers ``refused``."""
+    con.execute("BEGIN")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except KeyError_ as exc:
+        con.execute("ROLLBACK")
+        raise HTTPException(refused, detail=str(exc)) from None
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 @router.get("/keys", response_model=list[KeyInfo], summary="Every API key (never the key itself)",
             responses={403: {"model": ErrorAnswer}})
 def get_keys(principal: PrincipalDep, services: ServicesDep) -> list[dict[str, Any]]:
@@ -70,21 +87,11 @@ def get_keys(principal: PrincipalDep, services: ServicesDep) -> list[dict[str, A
              responses={403: {"model": ErrorAnswer}, 422: {"model": ErrorAnswer}})
 def post_key(body: KeyIn, principal: PrincipalDep, services: ServicesDep) -> dict[str, Any]:
     allow(principal, "admin", doing="make API keys")
-    with services.reader() as reader:
-        con = reader.con
-        con.execute("BEGIN")
-        try:
-            made = create_key(con, body.role, user_id=body.user_id, label=body.label, created_by=principal.describe())
-            shown = {k: v for k, v in made.items() if k != "key"}
-            write_audit(con, [audit_entry(principal, "key.create", "_api_keys", made["key_id"], before=None,
-                                          after=shown, at=utcnow(), source="POST /v1/keys")])
-            con.execute("COMMIT")
-        except KeyError_ as exc:
-            con.execute("ROLLBACK")
-            raise HTTPException(422, detail=str(exc)) from None
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with services.reader() as reader, _transaction(reader.con, refused=422) as con:
+        made = create_key(con, body.role, user_id=body.user_id, label=body.label, created_by=principal.describe())
+        shown = {k: v for k, v in made.items() if k != "key"}
+        write_audit(con, [audit_entry(principal, "key.create", "_api_keys", made["key_id"], before=None,
+                                      after=shown, at=utcnow(), source="POST /v1/keys")])
     services.keys.added(made)
     return made
 
@@ -93,21 +100,11 @@ def post_key(body: KeyIn, principal: PrincipalDep, services: ServicesDep) -> dic
              responses={403: {"model": ErrorAnswer}, 404: {"model": ErrorAnswer}})
 def post_revoke(key_id: str, principal: PrincipalDep, services: ServicesDep) -> dict[str, Any]:
     allow(principal, "admin", doing="revoke API keys")
-    with services.reader() as reader:
-        con = reader.con
-        con.execute("BEGIN")
-        try:
-            before = next((k for k in list_keys(con) if k["key_id"] == key_id), None)
-            after = revoke_key(con, key_id, revoked_by=principal.describe())
-            write_audit(con, [audit_entry(principal, "key.revoke", "_api_keys", key_id, before=before, after=after,
-                                          at=utcnow(), source="POST /v1/keys/{key_id}/revoke")])
-            con.execute("COMMIT")
-        except KeyError_ as exc:
-            con.execute("ROLLBACK")
-            raise HTTPException(404, detail=str(exc)) from None
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with services.reader() as reader, _transaction(reader.con, refused=404) as con:
+        before = next((k for k in list_keys(con) if k["key_id"] == key_id), None)
+        after = revoke_key(con, key_id, revoked_by=principal.describe())
+        write_audit(con, [audit_entry(principal, "key.revoke", "_api_keys", key_id, before=before, after=after,
+                                      at=utcnow(), source="POST /v1/keys/{key_id}/revoke")])
     services.keys.revoked(key_id)
     return after
 
