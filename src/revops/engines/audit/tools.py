@@ -208,7 +208,6 @@ def technology_audit(tools: list[Tool], *, facts: dict[str, Any]) -> dict[str, A
     redundancy = [{"kind": "category", "what": k, "tools": v} for k, v in sorted(by_category.items()) if len(v) > 1]
     redundancy += [{"kind": "capability", "what": k, "tools": v} for k, v in sorted(by_capability.items())
                    if len(v) > 1]
-    redundant_names = {name for r in redundancy for name in r["tools"]}
     rows = []
     for t in tools:
         adoption = t.adoption

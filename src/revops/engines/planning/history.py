@@ -28,7 +28,7 @@ def ramped_productivity(con: Any, model: Any, roles: list[str], ramp_months: int
     lumpy, most rep-months book nothing, and capacity is an expected value."""
     first = Month.of(as_of).plus(-12)
     won = _won_stages(model)
-    rows = con.execute(f"""
+    rows = con.execute("""
         SELECT u.user_id, u.start_date, u.end_date, date_trunc('month', o.close_date) AS month,
                sum(coalesce(o.amount, 0)) AS booked
         FROM users u LEFT JOIN opportunities o ON o.owner_id = u.user_id

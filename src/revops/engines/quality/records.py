@@ -73,9 +73,9 @@ def _rows(model: Any, table: str, now: str, past_deals: str | None = None) -> st
                  f"FROM {source}")
         return f"SELECT * EXCLUDE (__open_unknown) FROM ({inner})" if past_deals else inner
     if table == "contacts":
-        return (f"SELECT c.*, a.owner_id AS __owner, c.contact_id AS __id, FALSE AS __unknown FROM contacts c "
-                f"LEFT JOIN (SELECT account_id, any_value(owner_id) AS owner_id FROM accounts GROUP BY 1) a "
-                f"USING (account_id)")
+        return ("SELECT c.*, a.owner_id AS __owner, c.contact_id AS __id, FALSE AS __unknown FROM contacts c "
+                "LEFT JOIN (SELECT account_id, any_value(owner_id) AS owner_id FROM accounts GROUP BY 1) a "
+                "USING (account_id)")
     return f"SELECT *, owner_id AS __owner, {quote(key)} AS __id, FALSE AS __unknown FROM {quote(table)}"
 
 
