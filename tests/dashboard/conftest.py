@@ -7,7 +7,6 @@ they skip, unless REVOPS_REQUIRE_BACKENDS=1 (``make test``, CI): then they fail.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import threading
@@ -26,6 +25,7 @@ from revops.access.keys import team_members
 from revops.api import ApiSettings, create_app
 from revops.api.services import ApiServices
 from revops.store import Store
+from tests.conftest import backend_missing
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -105,10 +105,7 @@ def dashboard(demo_files: dict[str, Path], tmp_path_factory: Any) -> Iterator[Da
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        reason = f"chromium is not installed at {CHROMIUM} (`make chromium`, or apt-get install chromium)"
-        if os.environ.get("REVOPS_REQUIRE_BACKENDS") == "1":
-            pytest.fail(f"REVOPS_REQUIRE_BACKENDS=1 but {reason}")
-        pytest.skip(reason)
+        backend_missing(f"chromium is not installed at {CHROMIUM} (`make chromium`, or apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

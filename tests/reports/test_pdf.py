@@ -4,21 +4,16 @@ writes nothing."""
 
 from __future__ import annotations
 
-import os
 import re
 
-import pytest
 
 from revops.reports.pdf import chromium
-from tests.conftest import DEMO_TODAY, run_cli
+from tests.conftest import DEMO_TODAY, backend_missing, run_cli
 
 
 def require_chromium() -> None:
     if chromium() is None:
-        reason = "no Chromium (apt-get install chromium)"
-        if os.environ.get("REVOPS_REQUIRE_BACKENDS") == "1":
-            pytest.fail(f"REVOPS_REQUIRE_BACKENDS=1 but {reason}")
-        pytest.skip(reason)
+        backend_missing("no Chromium (apt-get install chromium)")
 
 
 def test_a_board_report_prints_to_a_pdf_of_several_pages(demo_files, tmp_path):

@@ -124,6 +124,13 @@ class RevenueModel(Section):
     def lost_stage_keys(self) -> list[str]:
         return [s.key for s in self.pipeline.stages if s.is_closed and not s.is_won]
 
+    def stage_spellings(self, *, won: bool | None = None, closed: bool | None = None) -> list[str]:
+        """Keys and labels, trimmed and lower-cased, of the stages that are won (closed) as
+        asked: how raw exports spell a stage ('Closed Won' as well as 'closed_won')."""
+        return sorted({v.strip().lower() for s in self.pipeline.stages
+                       if (won is None or s.is_won == won) and (closed is None or s.is_closed == closed)
+                       for v in (s.key, s.label) if v})
+
     def custom_fields_of(self, table: str) -> dict[str, CustomField]:
         """The custom fields declared for ``table``, by name (empty when none)."""
         return {f.name: f for f in self.custom_fields.get(table, [])}

@@ -37,7 +37,7 @@ from revops.engines.metrics.registry import builtin
 from revops.errors import MetricError, StoreError
 from revops.model import load_model
 from revops.store import Store
-from tests.conftest import run_cli
+from tests.conftest import backend_missing, run_cli
 
 TODAY = date(2026, 6, 30)
 AS_OF = date(2026, 3, 31)
@@ -48,15 +48,6 @@ AS_OF_METRICS = ("open_pipeline", "weighted_pipeline", "open_deal_count", "win_r
 """State rebuilt from history as of a past day: deals, stage spans, leads, subscriptions."""
 BUILTIN = sorted(builtin())
 
-
-
-def backend_missing(reason: str) -> None:
-    """Skip when a backend's server or runtime is not on this machine — except under `make
-    test` (and so CI), which installs them and sets REVOPS_REQUIRE_BACKENDS=1: there a missing
-    one fails, so the agreement tests can never pass by not running."""
-    if os.environ.get("REVOPS_REQUIRE_BACKENDS") == "1":
-        pytest.fail(f"REVOPS_REQUIRE_BACKENDS=1 but {reason}")
-    pytest.skip(reason)
 
 
 def on_spark(test):

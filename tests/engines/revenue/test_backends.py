@@ -19,7 +19,8 @@ from revops.engines.metrics import MetricSession, backends
 from revops.engines.revenue import cohort_table, mrr_bridge, trailing_retention
 from revops.model import load_model
 from revops.store import Store
-from tests.engines.metrics.test_backends_agree import backend_missing, on_spark, postgres_url  # noqa: F401
+from tests.conftest import backend_missing
+from tests.engines.metrics.test_backends_agree import on_spark, postgres_url  # noqa: F401
 from tests.engines.revenue.conftest import HISTORIES, SMB, TODAY
 from tests.gtm import fill_store
 

@@ -61,7 +61,7 @@ def _quarantine(con: Any) -> list[dict[str, Any]]:
 def _definitions(con: Any, model: Any) -> dict[str, Any]:
     """Records whose values the model does not define: every team reading them sees something
     different."""
-    stages = _spellings([(s.key, s.label) for s in model.pipeline.stages])
+    stages = set(model.stage_spellings())
     categories = _spellings([(c.key, c.label) for c in model.forecast_categories])
     statuses = _spellings([(s.key, s.label) for s in model.lifecycle.stages])
     checks = [

@@ -27,7 +27,7 @@ def ramped_productivity(con: Any, model: Any, roles: list[str], ramp_months: int
     rep was at least ``ramp_months`` into their tenure. The mean, not the median: deals are
     lumpy, most rep-months book nothing, and capacity is an expected value."""
     first = Month.of(as_of).plus(-12)
-    won = _won_stages(model)
+    won = model.stage_spellings(won=True)
     rows = con.execute("""
         SELECT u.user_id, u.start_date, u.end_date, date_trunc('month', o.close_date) AS month,
                sum(coalesce(o.amount, 0)) AS booked
@@ -50,6 +50,3 @@ def ramped_productivity(con: Any, model: Any, roles: list[str], ramp_months: int
                 values.append(per_rep_month.get((user, m), 0.0))
     return sum(values) / len(values) if values else None
 
-
-def _won_stages(model: Any) -> list[str]:
-    return sorted({v.strip().lower() for s in model.pipeline.stages if s.is_won for v in (s.key, s.label) if v})

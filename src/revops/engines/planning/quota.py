@@ -153,7 +153,7 @@ def _reps(con: Any, roles: list[str], first: Month) -> list[dict[str, Any]]:
 
 
 def _bookings(con: Any, model: Any, start: date, end: date) -> dict[str, float]:
-    won = sorted({v.strip().lower() for s in model.pipeline.stages if s.is_won for v in (s.key, s.label) if v})
+    won = model.stage_spellings(won=True)
     rows = con.execute("SELECT owner_id, sum(coalesce(amount, 0)) FROM opportunities WHERE lower(trim(stage)) IN "
                        "(SELECT unnest(?::VARCHAR[])) AND close_date >= ? AND close_date < ? GROUP BY 1",
                        [won, start, end]).fetchall()
@@ -162,7 +162,7 @@ def _bookings(con: Any, model: Any, start: date, end: date) -> dict[str, float]:
 
 def _potential(con: Any, model: Any) -> dict[str, float]:
     """Open pipeline owned plus a year of the recurring revenue of the customer accounts owned."""
-    closed = sorted({v.strip().lower() for s in model.pipeline.stages if s.is_closed for v in (s.key, s.label) if v})
+    closed = model.stage_spellings(closed=True)
     out: dict[str, float] = {}
     for u, v in con.execute("SELECT owner_id, sum(coalesce(amount, 0)) FROM opportunities WHERE lower(trim(stage)) "
                             "NOT IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1", [closed]).fetchall():

@@ -59,8 +59,8 @@ def deals_as_of(con: Any, model: Any, as_of: datetime) -> str | None:
 def _rows(model: Any, table: str, now: str, past_deals: str | None = None) -> str:
     key = KEYS[table]
     if table == "opportunities":
-        closed = _spellings(s for s in model.pipeline.stages if s.is_closed)
-        won = _spellings(s for s in model.pipeline.stages if s.is_won)
+        closed = _listed(model.stage_spellings(closed=True))
+        won = _listed(model.stage_spellings(won=True))
         source = f"({past_deals})" if past_deals else "opportunities"
         unknown = "coalesce(__open_unknown, FALSE) OR " if past_deals else ""
         flag = "coalesce(__open_unknown, FALSE)" if past_deals else "FALSE"
@@ -79,6 +79,5 @@ def _rows(model: Any, table: str, now: str, past_deals: str | None = None) -> st
     return f"SELECT *, owner_id AS __owner, {quote(key)} AS __id, FALSE AS __unknown FROM {quote(table)}"
 
 
-def _spellings(stages: Any) -> str:
-    values = sorted({v.strip().lower() for s in stages for v in (s.key, s.label) if v})
+def _listed(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values) or "NULL"
