@@ -21,8 +21,8 @@ from revops import __version__, dashboard
 from revops.api import errors
 from revops.api.deps import require_key
 from revops.api.read_cache import ReadCache
-from revops.api.routers import (accounts, forecast, health, keys, leads, metrics, operations, opportunities,
-                                runs, users)
+from revops.api.routers import (accounts, events, forecast, health, keys, leads, metrics, operations,
+                                opportunities, runs, users, workflows)
 from revops.api.services import ApiServices
 from revops.api.settings import ApiSettings
 
@@ -52,9 +52,10 @@ def create_app(settings: ApiSettings | None = None, *, services: ApiServices | N
     errors.install(app)
     app.include_router(health.router)
     secured = [Depends(require_key)]
-    for module in (leads, users, opportunities, accounts, metrics, forecast, operations, keys, runs):
+    for module in (leads, users, opportunities, accounts, metrics, forecast, operations, keys, runs, workflows):
         app.include_router(module.router, prefix=V1, dependencies=secured)
-    _describe_bodies(app, [m for module in (leads, users) for m in getattr(module, "REQUEST_SCHEMAS", [])])
+    app.include_router(events.router, prefix=V1)  # an API key or a signature (routers/events.py)
+    _describe_bodies(app, [m for module in (leads, users, events) for m in getattr(module, "REQUEST_SCHEMAS", [])])
     dashboard.install(app)  # the web dashboard at / (docs/dashboard.md)
     app.add_middleware(ReadCache)  # GET answers under /v1, per store generation and key scope
     return app

@@ -44,8 +44,11 @@ class StoreReader:
 
 
 class ApiServices:
-    def __init__(self, settings: ApiSettings, store: Store, model: Any, intake: LeadIntake) -> None:
+    def __init__(self, settings: ApiSettings, store: Store, model: Any, intake: LeadIntake,
+                 workflows: Any = None) -> None:
         self.settings = settings
+        self.workflows = workflows
+        """The workflow engine (revops.orchestration.Orchestrator) working in its own thread."""
         self.store = store
         self.model = model
         self.intake = intake
@@ -77,10 +80,16 @@ class ApiServices:
                                       commit_interval_ms=settings.commit_interval_ms,
                                       idle_checkpoint_ms=settings.idle_checkpoint_ms,
                                       log_backstop=settings.log_backstop)
+            workflows = None
+            if settings.workflows and any(w.enabled for w in model.workflows):
+                from revops.orchestration.engine import Orchestrator
+
+                workflows = Orchestrator(store, model, clock=clock, router=intake.desk.router).start()
+                intake.after_commit = workflows.notify
         except BaseException:
             store.close()
             raise
-        return cls(settings, store, model, intake)
+        return cls(settings, store, model, intake, workflows)
 
     @contextmanager
     def reader(self) -> Iterator[StoreReader]:
@@ -116,7 +125,7 @@ class ApiServices:
     @property
     def generation(self) -> int:
         """Changes whenever the intake commits: cached answers of an older generation are stale."""
-        return self.intake.stats.batches + self.daily.runs
+        return self.intake.stats.batches + self.daily.runs + (self.workflows.writes if self.workflows else 0)
 
     def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
         """``compute()``'s answer for ``key`` at the store's current generation, computed once."""
@@ -125,6 +134,8 @@ class ApiServices:
     def close(self) -> None:
         self.daily.close()
         self.metrics.close()
+        if self.workflows is not None:
+            self.workflows.close()
         self.intake.close()
         self._reads.close()
         self.store.close()

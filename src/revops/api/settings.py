@@ -58,6 +58,10 @@ class ApiSettings(BaseModel):
         "DuckDB worker threads of the server's store. 1: each small write of a group commit runs in "
         "the writer's own thread instead of waking a pool (about twice as fast for tiny inserts)."))
 
+    events_secret: SecretStr | None = Field(None, description=(
+        "REVOPS_EVENTS_SECRET: the shared key senders sign POST /v1/events with (X-Revops-Signature: "
+        "t=UNIX,v1=HMAC-SHA256(key, 't.body')); a signed request needs no API key."))
+    workflows: bool = Field(True, description="Run the workflows of revops.yaml inside the server.")
     daily_at: str | None = Field(None, pattern=r"^\s*\d{1,2}:\d{2}\s*$", description=(
         "HH:MM (UTC): run `revops run daily` inside the server at that time every day."))
 
@@ -82,12 +86,16 @@ class ApiSettings(BaseModel):
         elif Path("revops.yaml").exists():
             values["model_path"] = Path("revops.yaml")
         for name in ("host", "port", "api_token", "max_batch", "max_pending", "commit_interval_ms",
-                     "idle_checkpoint_ms", "log_backstop", "db_threads", "daily_at"):
+                     "idle_checkpoint_ms", "log_backstop", "db_threads", "daily_at", "events_secret", "workflows"):
             text = env.get(ENV_PREFIX + name.upper()) if name != "api_token" else env.get("REVOPS_API_TOKEN")
             if text:
                 values[name] = text
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.model_validate(values)
+
+    @property
+    def events_key(self) -> str | None:
+        return self.events_secret.get_secret_value() if self.events_secret is not None else None
 
     @property
     def token(self) -> str | None:

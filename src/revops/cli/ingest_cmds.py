@@ -59,8 +59,8 @@ def quarantine(
     """Rows that could not be stored, with file, row, column, value and reason."""
     from revops.ingest.pipeline import list_quarantine
 
-    if table is not None and table not in schema.TABLES:
-        raise typer.BadParameter(f"unknown table {table!r}; valid: {', '.join(schema.TABLE_NAMES)}")
+    if table is not None and table not in schema.TABLES and table != "events":
+        raise typer.BadParameter(f"unknown table {table!r}; valid: {', '.join(schema.TABLE_NAMES)}, events")
     app = app_context(ctx)
     if not app.db.exists():
         emit([], fmt)

@@ -30,11 +30,12 @@ from revops.model.sections.quality import DataQuality
 from revops.model.sections.routing import Routing
 from revops.model.sections.scoring import Scoring
 from revops.model.sections.slas import SlaPolicy
+from revops.model.sections.workflows import Workflow
 
 __all__ = [
     "Alerts", "BusinessHours", "Company", "CustomField", "ForecastCategory", "Handoffs", "Health", "Hygiene", "HygieneRule", "Identity", "Lifecycle",
     "LifecycleStage", "MetricDefinition", "Pipeline", "PipelineStage", "RevenueModel", "Routing",
-    "Scoring", "SlaPolicy", "Targets", "default_model_text",
+    "Scoring", "SlaPolicy", "Targets", "Workflow", "default_model_text",
 ]
 
 DEFAULT_MODEL_FILE = "default.yaml"
@@ -83,6 +84,8 @@ class RevenueModel(Section):
     identity: Identity = _section("identity", "Duplicate contacts, leads and accounts; lead-to-account matching.")
     data_quality: DataQuality = _section("data_quality", "Validation rules, completeness, staleness: the data-quality score.")
     metrics: list[MetricDefinition] = _section("metrics", "The company's own metrics.")
+    workflows: list[Workflow] = _section(
+        "workflows", "Signal-based workflows: triggers, conditions, branches, waits and actions.")
 
     @field_validator("custom_fields", mode="before")
     @classmethod
@@ -176,6 +179,8 @@ class RevenueModel(Section):
         data = self.model_dump(mode="json", by_alias=True)
         if not any(data.get("custom_fields", {}).values()):
             data.pop("custom_fields", None)
+        if not data.get("workflows"):
+            data.pop("workflows", None)
         return data
 
     def hash(self) -> str:
@@ -196,6 +201,8 @@ class RevenueModel(Section):
         data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
         if not any(data.get("custom_fields", {}).values()):
             data.pop("custom_fields", None)
+        if not data.get("workflows"):
+            data.pop("workflows", None)
         yaml.dump(data, buf)
         return buf.getvalue()
 
@@ -205,4 +212,5 @@ class RevenueModel(Section):
             f"{len(self.forecast_categories)} forecast categories, {len(self.slas)} SLAs, "
             f"{len(self.routing.nodes)} routing nodes, {len(self.hygiene.rules)} hygiene rules, "
             f"{len(self.metrics)} custom metrics"
-        ) + (f", {n} custom field{'s' * (n != 1)}" if (n := sum(map(len, self.custom_fields.values()))) else "")
+        ) + (f", {n} custom field{'s' * (n != 1)}" if (n := sum(map(len, self.custom_fields.values()))) else "") + (
+            f", {n} workflow{'s' * (n != 1)}" if (n := len(self.workflows)) else "")

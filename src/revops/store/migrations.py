@@ -225,6 +225,74 @@ def _v10_merges(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS _merges ({cols})")
 
 
+EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("seq", "BIGINT"), ("event_id", "VARCHAR PRIMARY KEY"), ("type", "VARCHAR"), ("occurred_at", "TIMESTAMP"),
+    ("received_at", "TIMESTAMP"), ("account_id", "VARCHAR"), ("lead_id", "VARCHAR"), ("email", "VARCHAR"),
+    ("properties", "VARCHAR"), ("source", "VARCHAR"),
+)
+WORKFLOW_RUN_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("run_id", "VARCHAR PRIMARY KEY"), ("workflow", "VARCHAR"), ("trigger_kind", "VARCHAR"),
+    ("trigger_key", "VARCHAR"), ("subject_table", "VARCHAR"), ("subject_id", "VARCHAR"), ("status", "VARCHAR"),
+    ("triggered_at", "TIMESTAMP"), ("started_at", "TIMESTAMP"), ("finished_at", "TIMESTAMP"),
+    ("context", "VARCHAR"), ("model_hash", "VARCHAR"),
+)
+WORKFLOW_STEP_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("step_key", "VARCHAR PRIMARY KEY"), ("run_id", "VARCHAR"), ("workflow", "VARCHAR"), ("position", "VARCHAR"),
+    ("action", "VARCHAR"), ("status", "VARCHAR"), ("attempts", "INTEGER"), ("next_at", "TIMESTAMP"),
+    ("created_at", "TIMESTAMP"), ("finished_at", "TIMESTAMP"), ("result", "VARCHAR"), ("error", "VARCHAR"),
+)
+WORKFLOW_ATTEMPT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("step_key", "VARCHAR"), ("attempt", "INTEGER"), ("started_at", "TIMESTAMP"), ("finished_at", "TIMESTAMP"),
+    ("ok", "BOOLEAN"), ("error", "VARCHAR"), ("replay", "INTEGER"),
+)
+TASK_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("task_id", "VARCHAR"), ("step_key", "VARCHAR"), ("subject", "VARCHAR"), ("body", "VARCHAR"),
+    ("owner_id", "VARCHAR"), ("table_name", "VARCHAR"), ("record_id", "VARCHAR"), ("due_at", "TIMESTAMP"),
+    ("status", "VARCHAR"), ("created_at", "TIMESTAMP"), ("crm_system", "VARCHAR"), ("crm_id", "VARCHAR"),
+)
+LIST_MEMBER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("list_kind", "VARCHAR"), ("list_name", "VARCHAR"), ("member_table", "VARCHAR"), ("member_id", "VARCHAR"),
+    ("added_at", "TIMESTAMP"), ("step_key", "VARCHAR"),
+)
+
+
+def _v11_workflows(con: duckdb.DuckDBPyConnection) -> None:
+    """Orchestration: the events received (each event_id once), workflow runs and their steps with
+    every attempt, the feeds' cursors and schedules' last ticks, tasks, list and sequence members,
+    and a sequence number on the audit log so workflows read record changes in commit order."""
+    tables = (("_events", EVENT_COLUMNS), ("_workflow_runs", WORKFLOW_RUN_COLUMNS),
+              ("_workflow_steps", WORKFLOW_STEP_COLUMNS), ("_workflow_attempts", WORKFLOW_ATTEMPT_COLUMNS),
+              ("_tasks", TASK_COLUMNS), ("_list_members", LIST_MEMBER_COLUMNS))
+    for name, columns in tables:
+        cols = ", ".join(f'"{n}" {t}' for n, t in columns)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+    con.execute("CREATE TABLE IF NOT EXISTS _workflow_cursors (feed VARCHAR PRIMARY KEY, position BIGINT, "
+                "updated_at TIMESTAMP)")
+    con.execute("CREATE TABLE IF NOT EXISTS _workflow_schedules (workflow VARCHAR PRIMARY KEY, "
+                "last_tick TIMESTAMP)")
+    con.execute("CREATE SEQUENCE IF NOT EXISTS _audit_seq")
+    con.execute("ALTER TABLE _audit_log ADD COLUMN IF NOT EXISTS seq BIGINT DEFAULT nextval('_audit_seq')")
+
+
+SYNC_RUN_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("sync_id", "VARCHAR"), ("system", "VARCHAR"), ("object", "VARCHAR"), ("table_name", "VARCHAR"),
+    ("since", "TIMESTAMP"), ("cursor_before", "TIMESTAMP"), ("pulled_since", "TIMESTAMP"),
+    ("cursor_after", "TIMESTAMP"), ("pulled", "BIGINT"), ("stored", "BIGINT"), ("quarantined", "BIGINT"),
+    ("ingest_run_id", "VARCHAR"), ("status", "VARCHAR"), ("error", "VARCHAR"), ("started_at", "TIMESTAMP"),
+    ("finished_at", "TIMESTAMP"),
+)
+
+
+def _v12_sync_state(con: duckdb.DuckDBPyConnection) -> None:
+    """CRM syncs (`revops sync hubspot|salesforce`): the high-water mark of the CRM's modified date
+    per system and object, moved only once what was pulled up to it is stored, and one row per
+    object and table of each sync with its counts and cursors (docs/connectors.md)."""
+    con.execute("CREATE TABLE IF NOT EXISTS _sync_state (system VARCHAR, object VARCHAR, cursor TIMESTAMP, "
+                "sync_id VARCHAR, updated_at TIMESTAMP)")
+    cols = ", ".join(f'"{n}" {t}' for n, t in SYNC_RUN_COLUMNS)
+    con.execute(f"CREATE TABLE IF NOT EXISTS _sync_runs ({cols})")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical GTM tables, ingest runs, quarantine, custom fields, model versions",
               _v1_canonical),
@@ -239,4 +307,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "alerts: every alert sent, failed or waiting for the digest; deals seen at risk", _v8_alerts),
     Migration(9, "API keys (hashed) with roles, and the audit log of API writes", _v9_api_keys),
     Migration(10, "merges of duplicate records, with what they replaced, so each can be undone", _v10_merges),
+    Migration(11, "orchestration: events, workflow runs, steps and attempts, cursors, schedules, tasks, "
+                  "list members; audit log sequence", _v11_workflows),
+    Migration(12, "CRM sync: the cursor per system and object, and each sync's counts", _v12_sync_state),
 )

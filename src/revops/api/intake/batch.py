@@ -75,6 +75,17 @@ class StageMoveRequest:
     actor: Any = None
 
 
+@dataclass(eq=False)
+class EventRequest:
+    events: list[Any]
+    """revops.orchestration.events.IncomingEvent, in the order sent."""
+    waiter: Any
+    single: bool = True
+    """Sent as one event (answered with its own status) rather than a list."""
+    source: str | None = None
+    actor: Any = None
+
+
 @dataclass
 class GroupCommit:
     desk: IntakeDesk
@@ -100,6 +111,30 @@ class GroupCommit:
     """``_audit_log`` rows: every write of the batch, with who asked for it, before and after."""
     stored_leads: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The leads as stored before this batch (updates), for the audit log."""
+    event_requests: list[EventRequest] = field(default_factory=list)
+    events_stored: int = 0
+    event_seq_before: int | None = None
+
+    # -- events -------------------------------------------------------------------------------
+    def take_events(self, request: EventRequest) -> None:
+        """Events are stored in ``write`` (each event_id once) and answered there."""
+        self.event_requests.append(request)
+
+    def _write_events(self, con: Any) -> None:
+        log = self.desk.events
+        self.event_seq_before = log.next_seq
+        events = [e for r in self.event_requests for e in r.events]
+        stored, fresh = log.append(con, events, self.now)
+        self.events_stored = len(stored)
+        i = 0
+        for r in self.event_requests:
+            statuses = [{"event_id": e.event_id, "status": "accepted" if new else "duplicate"}
+                        for e, new in zip(r.events, fresh[i:i + len(r.events)])]
+            i += len(r.events)
+            body = statuses[0] if r.single else {
+                "accepted": sum(s["status"] == "accepted" for s in statuses),
+                "duplicates": sum(s["status"] == "duplicate" for s in statuses), "events": statuses}
+            self.settled.append((r.waiter, Answer(None, encode(body))))
 
     # -- leads --------------------------------------------------------------------------------
     def take_leads(self, requests: list[LeadRequest]) -> None:
@@ -373,6 +408,8 @@ class GroupCommit:
                 n: pa.array(list(column), HISTORY_TYPES.get(n, pa.float64()))
                 for n, column in zip(HISTORY_COLUMNS, zip(*self.scores))}))
         write_audit(con, self.audits)
+        if self.event_requests:
+            self._write_events(con)
         if self.lifecycle:
             names = ("lead_id", "from_stage", "to_stage", "changed_at", "reason", "source")
             _insert(con, "_lifecycle_events", pa.table({
@@ -392,6 +429,8 @@ class GroupCommit:
 
     def undo(self) -> None:
         """The commit failed: give the router's state back, forget planned columns."""
+        if self.event_seq_before is not None:
+            self.desk.events.next_seq = self.event_seq_before
         router = self.desk.router
         for d in reversed(self.decisions):
             router.release(d)

@@ -18,6 +18,7 @@ from revops.engines.routing.router import Router
 from revops.engines.scoring.combined import Blend, active_model_version
 from revops.engines.scoring.rules import EVENT_TABLES, Rulebook
 from revops.model.expressions import parse
+from revops.orchestration.events import EventLog
 
 
 class IntakeDesk:
@@ -38,6 +39,8 @@ class IntakeDesk:
         self.reads_events = any(self.book.on(t) for t in EVENT_TABLES) or bool(
             self.book.lead_fields & {"last_activity_at", "days_since_last_activity"})
         self.mql = self._mql_criteria(model)
+        self.events = EventLog(store.con)
+        """Sequence numbers of the events POST /v1/events stores (revops.orchestration)."""
 
     def _warm_up_predictions(self) -> None:
         """Load the predictive model now: the first prediction reads and builds it (about half

@@ -40,7 +40,7 @@ from datetime import datetime
 from typing import Any
 
 from revops.api.intake.answers import Answer, Rejection, Unavailable
-from revops.api.intake.batch import GroupCommit, LeadRequest, StageMoveRequest, UserRequest
+from revops.api.intake.batch import EventRequest, GroupCommit, LeadRequest, StageMoveRequest, UserRequest
 from revops.api.intake.desk import IntakeDesk
 from revops.engines.routing.audit import store_lock
 from revops.store.store import utcnow
@@ -91,6 +91,8 @@ class LeadIntake:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="lead-intake", daemon=True)
+        self.after_commit: Callable[[], None] | None = None
+        """Called after each commit (the workflow engine's wake-up: new events and changes)."""
 
     @classmethod
     def start(cls, store: Any, model: Any, *, clock: Callable[[], datetime] = utcnow, **options: Any) -> LeadIntake:
@@ -131,7 +133,15 @@ class LeadIntake:
     def submit_stage_move(self, move: Any, actor: Any = None) -> Future:
         return self._put(StageMoveRequest(move, _Waiter(None), actor)).future
 
-    def _put(self, request: LeadRequest | UserRequest | StageMoveRequest) -> _Waiter:
+    async def take_events(self, events: list[Any], *, single: bool, actor: Any = None) -> Answer:
+        """Queue events (revops.orchestration IncomingEvent) and wait until they are stored."""
+        waiter = self._put(EventRequest(events, _Waiter(asyncio.get_running_loop()), single, None, actor))
+        return await waiter.future
+
+    def submit_events(self, events: list[Any], *, single: bool = False, actor: Any = None) -> Future:
+        return self._put(EventRequest(events, _Waiter(None), single, None, actor)).future
+
+    def _put(self, request: LeadRequest | UserRequest | StageMoveRequest | EventRequest) -> _Waiter:
         if self._closed:
             raise Unavailable("the server is shutting down; retry on the next instance", retry_after=5)
         if self._queue.qsize() >= self.max_pending:
@@ -208,6 +218,8 @@ class LeadIntake:
                         work.change_user(segment)
                     elif isinstance(segment, StageMoveRequest):
                         work.move_stage(segment)
+                    elif isinstance(segment, EventRequest):
+                        work.take_events(segment)
                     else:
                         work.take_leads(segment)
                 work.write()
@@ -238,6 +250,11 @@ class LeadIntake:
             else:
                 stats.rejected += 1
         _settle(work.settled)
+        if self.after_commit is not None:
+            try:
+                self.after_commit()
+            except Exception:  # a wake-up that failed must not stop the intake
+                log.warning("lead intake: after_commit failed", exc_info=True)
 
 
 def _rollback(store: Any) -> None:
@@ -253,7 +270,7 @@ def _segments(batch: list[LeadRequest | UserRequest | StageMoveRequest]
     """Runs of consecutive leads, with each user change and stage move on its own between them."""
     out: list[list[LeadRequest] | UserRequest | StageMoveRequest] = []
     for item in batch:
-        if isinstance(item, (UserRequest, StageMoveRequest)):
+        if isinstance(item, (UserRequest, StageMoveRequest, EventRequest)):
             out.append(item)
         elif out and isinstance(out[-1], list):
             out[-1].append(item)

@@ -71,7 +71,7 @@ def record(store: Any, decisions: Sequence[RoutingDecision]) -> Recorded:
             unique.append(d)
     changes = pa.table({
         "lead_id": pa.array([d.lead_id for d in unique], pa.string()),
-        "new_owner": pa.array([_new_owner(d) for d in unique], pa.string()),
+        "new_owner": pa.array([new_owner(d) for d in unique], pa.string()),
         "previous_owner": pa.array([d.previous_owner for d in unique], pa.string()),
         "decided_at": pa.array([d.decided_at for d in unique], pa.timestamp("us")),
     })
@@ -174,7 +174,7 @@ class RoutingLedger:
             future.set_result(id(d) not in lost)
 
 
-def _new_owner(d: RoutingDecision) -> str | None:
+def new_owner(d: RoutingDecision) -> str | None:
     if d.assigned_kind in ("user", "queue"):
         return d.assigned_to
     if d.assigned_kind == "nurture":

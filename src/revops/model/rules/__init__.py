@@ -25,6 +25,7 @@ from revops.model.rules.engines import (
 from revops.model.rules.handoffs import handoff_definitions
 from revops.model.rules.identity import identity_definitions
 from revops.model.rules.quality import quality_definitions
+from revops.model.rules.workflows import workflow_definitions
 from revops.model.schema import RevenueModel
 
 __all__ = ["RULES", "Rule", "check_expression", "run_rules"]
@@ -39,7 +40,7 @@ RULES: tuple[Rule, ...] = (
     sla_events, scoring_rules, scoring_reachable, score_bands,
     routing_graph, routing_expressions, routing_policies,
     hygiene_rules, health_weights, handoff_definitions, targets, custom_metrics, alert_definitions,
-    quality_definitions, identity_definitions,
+    quality_definitions, identity_definitions, workflow_definitions,
 )
 
 

@@ -1,0 +1,134 @@
+"""Local actions: what a step changes in the store, returned as an ``Effect`` the engine
+writes in the same transaction that marks the step done (so it happens exactly once).
+
+assign, create_task (without a CRM), update_field, create_opportunity, add_to_list,
+add_to_sequence and log_touch. Records a step creates get ids derived from the step's key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from revops.access.audit import audit_entry
+from revops.errors import ExpressionError
+from revops.model.expressions import parse
+from revops.model.sections.workflows import duration_seconds
+from revops.orchestration.actions.base import ActionError, Effect, RunInfo, plain, render
+from revops.orchestration.actions.owners import Owners
+from revops.orchestration.plan import derived_id
+from revops.orchestration.subjects import KEYS, account_of
+
+LOCAL_ACTIONS = frozenset({"assign", "create_task", "update_field", "create_opportunity", "add_to_list",
+                           "add_to_sequence", "log_touch"})
+
+
+def apply_local(kind: str, spec: Any, run: RunInfo, record: dict[str, Any], key: str, now: datetime,
+                owners: Owners, model: Any, con: Any, crm_id: str | None = None) -> Effect:
+    scope = {**record, **run.extras}
+    source = f"workflow:{run.workflow.key}:{key}"
+    table, record_id = run.subject_table, run.subject_id
+    if kind == "assign":
+        return _assign(spec, run, record, scope, now, owners, source)
+    if kind == "create_task":
+        placed = owners.place(spec.owner, record, table, scope, now)
+        task = {"task_id": derived_id("T", key), "step_key": key, "subject": render(spec.subject, scope),
+                "body": render(spec.body, scope) or None, "owner_id": placed.owner, "table_name": table,
+                "record_id": record_id, "due_at": now + timedelta(seconds=duration_seconds(spec.due_in)),
+                "status": "open", "created_at": now, "crm_system": spec.crm, "crm_id": crm_id}
+        effect = Effect({"task_id": task["task_id"], "owner_id": placed.owner, "subject": task["subject"],
+                         "due_at": task["due_at"].isoformat(), "crm_id": crm_id})
+        effect.insert("_tasks", task)
+        return effect
+    if kind == "update_field":
+        value = _value(spec.value, scope)
+        before = {spec.field: plain(record.get(spec.field))}
+        effect = Effect({"field": spec.field, "before": before[spec.field], "after": plain(value)})
+        effect.statements.append((f'UPDATE "{table}" SET "{spec.field}" = ? WHERE "{KEYS[table]}" = ?',
+                                  [value, record_id]))
+        effect.audits.append(audit_entry(None, "workflow.update_field", table, record_id, before=before,
+                                         after={spec.field: value}, at=now, source=source))
+        return effect
+    if kind == "create_opportunity":
+        return _opportunity(spec, run, record, scope, key, now, owners, model, source)
+    if kind in ("add_to_list", "add_to_sequence"):
+        name = spec.list if kind == "add_to_list" else spec.sequence
+        members = _members(spec.members, table, record_id, record, con)
+        effect = Effect({"list" if kind == "add_to_list" else "sequence": name,
+                         "members": [m for _, m in members]})
+        for member_table, member_id in members:
+            effect.insert("_list_members", {"list_kind": kind.removeprefix("add_to_"), "list_name": name,
+                                            "member_table": member_table, "member_id": member_id,
+                                            "added_at": now, "step_key": key})
+        return effect
+    if kind == "log_touch":
+        touch = {"touch_id": derived_id("W", key), "occurred_at": run.extras.get("event_at") or run.triggered_at,
+                 "channel": spec.channel, "campaign_id": spec.campaign_id, "touch_type": spec.touch_type,
+                 "lead_id": record_id if table == "leads" else record.get("lead_id"),
+                 "contact_id": record_id if table == "contacts" else None,
+                 "account_id": account_of(record, table),
+                 "opportunity_id": record_id if table == "opportunities" else None}
+        effect = Effect({"touch_id": touch["touch_id"], "touch_type": spec.touch_type})
+        effect.insert("touches", touch)
+        return effect
+    raise ActionError(f"{kind} is not a local action", retryable=False)
+
+
+def _value(text: str, scope: dict[str, Any]) -> Any:
+    try:
+        return parse(text).evaluate(scope)
+    except ExpressionError as exc:
+        raise ActionError(str(exc), retryable=False) from None
+
+
+def _assign(spec: Any, run: RunInfo, record: dict[str, Any], scope: dict[str, Any], now: datetime,
+            owners: Owners, source: str) -> Effect:
+    table, record_id = run.subject_table, run.subject_id
+    if table == "contacts":
+        raise ActionError("contacts have no owner: assign their account or lead", retryable=False)
+    placed = owners.place(spec.owner, record, table, scope, now)
+    before = record.get("owner_id")
+    effect = Effect({"owner_id": placed.owner, "previous_owner": before, "kind": placed.kind, "how": placed.how})
+    if placed.decision is not None:
+        effect.decisions.append(placed.decision)
+    if placed.owner is None or placed.owner == before:
+        return effect
+    sets = '"owner_id" = ?' + (', "assigned_at" = ?' if table == "leads" else "")
+    params: list[Any] = [placed.owner] + ([now] if table == "leads" else []) + [record_id]
+    effect.statements.append((f'UPDATE "{table}" SET {sets} WHERE "{KEYS[table]}" = ?', params))
+    effect.audits.append(audit_entry(None, "workflow.assign", table, record_id, before={"owner_id": before},
+                                     after={"owner_id": placed.owner}, at=now, source=source))
+    return effect
+
+
+def _opportunity(spec: Any, run: RunInfo, record: dict[str, Any], scope: dict[str, Any], key: str,
+                 now: datetime, owners: Owners, model: Any, source: str) -> Effect:
+    table = run.subject_table
+    stage = spec.stage or model.open_stages[0].key
+    amount = _value(spec.amount, scope) if spec.amount.strip() else None
+    placed = owners.place(spec.owner, record, table, scope, now)
+    row = {"opportunity_id": derived_id("O", key), "account_id": account_of(record, table),
+           "owner_id": placed.owner, "name": render(spec.name, scope), "stage": stage,
+           "amount": float(amount) if amount is not None else None, "created_at": now, "source": "workflow",
+           "type": spec.type, "lead_id": run.subject_id if table == "leads" else None,
+           "contact_id": run.subject_id if table == "contacts" else None, "updated_at": now}
+    effect = Effect({"opportunity_id": row["opportunity_id"], "stage": stage, "owner_id": placed.owner})
+    effect.insert("opportunities", row)
+    effect.audits.append(audit_entry(None, "opportunity.create", "opportunities", row["opportunity_id"],
+                                     before=None, after=row, at=now, source=source))
+    return effect
+
+
+def _members(members: str, table: str, record_id: str, record: dict[str, Any], con: Any) -> list[tuple[str, str]]:
+    if members == "record":
+        return [(table, record_id)]
+    account = account_of(record, table)
+    if account is None:
+        raise ActionError(f"the {table[:-1]} {record_id} has no account, so it has no {members}", retryable=False)
+    if members == "contacts":
+        rows = con.execute("SELECT contact_id FROM contacts WHERE account_id = ? AND left_at IS NULL "
+                           "ORDER BY contact_id", [account]).fetchall()
+        return [("contacts", r[0]) for r in rows]
+    rows = con.execute("SELECT lead_id FROM leads WHERE converted_account_id = ? ORDER BY lead_id",
+                       [account]).fetchall()
+    return [("leads", r[0]) for r in rows]
