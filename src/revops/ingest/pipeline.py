@@ -136,7 +136,8 @@ def ingest_file(store: Store, table: str, file: str | Path, *, mapping: str | Pa
             bad_rows = int(con.execute(f"SELECT count(*) FROM {TYPED} WHERE _bad").fetchone()[0])
             _quarantine(store, run_id, table, path, staged.rejects, problems)
         with phases.step("upserting", con):
-            counts = upsert(con, t, [f.name for f in typing.fields], run_id=run_id, now=started)
+            counts = upsert(con, t, [f.name for f in typing.fields], run_id=run_id, now=started,
+                            feed=watched(model, table))
         with phases.step("recording", con):
             _clear_fixed(store, run_id, table, path, t.key)
             quarantined = bad_rows + len(staged.rejects)
@@ -152,6 +153,16 @@ def ingest_file(store: Store, table: str, file: str | Path, *, mapping: str | Pa
     if accounted != result.rows_read:  # an invariant, not an input problem
         raise AssertionError(f"ingest lost rows: read {result.rows_read}, accounted for {accounted}")
     return result
+
+
+def watched(model: Any, table: str) -> bool:
+    """Whether an enabled workflow reacts to changes of ``table`` (a record trigger on it, or a
+    score trigger on leads): then a load also writes its changes to the change feed."""
+    for w in getattr(model, "workflows", None) or []:
+        kind = w.trigger.kind if w.enabled else None
+        if kind == "record" and w.trigger.record.table == table or kind == "score" and table == "leads":
+            return True
+    return False
 
 
 def _add_declared_columns(store: Store, request: IngestRequest, present: list[str], file: str) -> list[str]:

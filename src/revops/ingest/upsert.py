@@ -25,8 +25,10 @@ class UpsertCounts:
 
 
 def upsert(con: duckdb.DuckDBPyConnection, table: schema.Table, fields: list[str], *, run_id: str,
-           now: datetime) -> UpsertCounts:
-    """Apply the good rows of ``_ingest_typed`` to ``table``; the last row of an id wins."""
+           now: datetime, feed: bool = False) -> UpsertCounts:
+    """Apply the good rows of ``_ingest_typed`` to ``table``; the last row of an id wins.
+    ``feed``: also write each inserted and changed record, before and after, to the audit log
+    (the change feed record and score workflows read)."""
     key = quote(table.key)
     target = quote(table.name)
     cols = [quote(f) for f in fields]
@@ -48,6 +50,8 @@ def upsert(con: duckdb.DuckDBPyConnection, table: schema.Table, fields: list[str
     ).fetchone()
     if table.history_fields:
         _append_history(con, table, fields, run_id=run_id, now=now)
+    if feed and (inserted or updated):
+        _feed_changes(con, table, fields, run_id=run_id, now=now)
     if updated:
         sets = ", ".join(f"{c} = w.{c}" for c in cols if c != key)
         con.execute(
@@ -88,5 +92,25 @@ def _append_history(con: duckdb.DuckDBPyConnection, table: schema.Table, fields:
         f"FROM (SELECT w.*, {changed_list} AS ch FROM {WINNERS} w LEFT JOIN {quote(table.name)} t "
         f"ON w.{key} = t.{key}) w LEFT JOIN {quote(table.name)} t ON w.{key} = t.{key} "
         f"WHERE t.{key} IS NULL OR len(w.ch) > 0",
+        [now],
+    )
+
+
+def _feed_changes(con: duckdb.DuckDBPyConnection, table: schema.Table, fields: list[str], *, run_id: str,
+                  now: datetime) -> None:
+    """One ``_audit_log`` row per inserted or changed record: the loaded fields before (null for
+    a new record) and after, as JSON, in the transaction of the load."""
+    key = quote(table.key)
+    target = quote(table.name)
+    after = ", ".join(f"{quote(f)} := w.{quote(f)}" for f in fields)
+    before = ", ".join(f"{quote(f)} := t.{quote(f)}" for f in fields)
+    singular = {"opportunities": "opportunity", "activities": "activity"}.get(table.name, table.name.rstrip("s"))
+    con.execute(
+        f"INSERT INTO _audit_log (audit_id, changed_at, role, action, entity, entity_id, before, after, source) "
+        f"SELECT uuid()::VARCHAR, ?, 'system', '{singular}.' || CASE WHEN c._new THEN 'create' ELSE 'update' END, "
+        f"'{table.name}', w.{key}::VARCHAR, CASE WHEN c._new THEN NULL ELSE to_json(struct_pack({before}))::VARCHAR END, "
+        f"to_json(struct_pack({after}))::VARCHAR, 'ingest:{run_id}' "
+        f"FROM {WINNERS} w JOIN {CHANGES} c ON c._key = w.{key} LEFT JOIN {target} t ON t.{key} = w.{key} "
+        f"WHERE c._new OR c._changed ORDER BY w._row",
         [now],
     )

@@ -112,6 +112,7 @@ class Orchestrator:
         self.subjects = Subjects(self.read)
         self._router = router
         self._senders = ThreadPoolExecutor(max_workers=senders, thread_name_prefix="workflow-send")
+        self._group = senders
         self.stats = WorkStats()
         self.steps: dict[str, StepState] = {}
         self.runs: dict[str, RunInfo] = {}
@@ -416,9 +417,16 @@ class Orchestrator:
                 out.error = exc
             except ExpressionError as exc:
                 out.error = ActionError(str(exc), retryable=False)
-        if remote:
-            list(self._senders.map(lambda item: self._send(*item, owners), remote))
-        self._record(outcomes)
+        sent = {id(out) for out, _, _ in remote}
+        self._record([out for out in outcomes if id(out) not in sent])
+        # External steps go out a few at a time, each group recorded as soon as it is answered:
+        # a worker killed midway leaves at most one group answered but unrecorded (sent again,
+        # with the same idempotency keys, when it restarts).
+        group = self._group
+        for i in range(0, len(remote), group):
+            chunk = remote[i:i + group]
+            list(self._senders.map(lambda item: self._send(*item, owners), chunk))
+            self._record([out for out, _, _ in chunk])
         return len(outcomes)
 
     def router(self) -> Any:
@@ -454,6 +462,8 @@ class Orchestrator:
     def _record(self, outcomes: list[Outcome]) -> None:
         """Write every outcome in one transaction; if that fails, each in its own, so one bad
         effect (a value the column cannot hold) fails its own step only."""
+        if not outcomes:
+            return
         try:
             self._write(outcomes)
         except Exception as exc:
