@@ -44,13 +44,15 @@ def _register() -> None:
     from revops.cli import (alert_cmds, attribution_cmds, audit_cmds, deal_cmds, demo_cmd, forecast_cmds,
                             handoffs_cmds, health_cmds, hygiene_cmds, identity_cmds, ingest_cmds, keys_cmds, metrics_cmds,
                             model_cmds, pipeline_cmds, plan_cmds, quality_cmds, report_cmds, revenue_cmds, route_cmds,
-                            score_cmds, serve_cmd, sla_cmds, store_cmds)
+                            score_cmds, serve_cmd, sla_cmds, store_cmds, workflow_cmds)
 
     for module in (model_cmds, store_cmds, ingest_cmds, demo_cmd, metrics_cmds, sla_cmds, score_cmds,
                    route_cmds, deal_cmds, hygiene_cmds, pipeline_cmds, forecast_cmds, revenue_cmds,
                    health_cmds, handoffs_cmds, attribution_cmds, report_cmds, alert_cmds, serve_cmd, keys_cmds,
-                   quality_cmds, audit_cmds, plan_cmds, identity_cmds):
+                   quality_cmds, audit_cmds, plan_cmds, identity_cmds, workflow_cmds):
         module.register(app)
+    from revops.cli import sync_cmds  # `revops sync hubspot|salesforce`
+    sync_cmds.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -79,8 +79,23 @@ OWN_TABLES: dict[str, str] = {
     "_merges": "every merge `revops dedupe --apply` made: the survivor, the merged record, the match probability, "
                "both records and their references before and after as JSON, who and when, and whether it was "
                "undone (`revops dedupe --undo`, docs/identity.md).",
-    "_audit_log": "every write through the API: who (key, user, role), when, the record before and after as "
-                  "JSON (docs/keys.md).",
+    "_audit_log": "every write through the API, by workflows and by loads into tables workflows watch: who "
+                  "(key, user, role), when, the record before and after as JSON, and `seq`, the commit order "
+                  "workflows read changes in (docs/keys.md, docs/workflows.md).",
+    "_events": "each event (signal) once per event_id, with `seq` in commit order (POST /v1/events, "
+               "`revops events ingest`, docs/workflows.md).",
+    "_workflow_runs": "one row per workflow run: the trigger, the record it is about, its status.",
+    "_workflow_steps": "one row per step a run reached: its idempotency key (`step_key`), status, attempts, "
+                       "result or error (`revops workflows runs`).",
+    "_workflow_attempts": "every try of every step, with its outcome.",
+    "_workflow_cursors": "how far the worker has read each feed (events, record changes).",
+    "_workflow_schedules": "the last cron tick of each scheduled workflow.",
+    "_tasks": "tasks workflows created (owner, due date, the record, the CRM task id).",
+    "_list_members": "records workflows added to lists and sequences.",
+    "_sync_state": "where each CRM sync left off: the latest modified date pulled per system and object, moved "
+                   "only once what was pulled is stored (`revops sync`, docs/connectors.md).",
+    "_sync_runs": "one row per object and table of each `revops sync`: --since, cursors before and after, "
+                  "pulled/stored/quarantined counts, the ingest run, ok or failed with the error.",
 }
 """What each of revops' own tables holds, for the document."""
 

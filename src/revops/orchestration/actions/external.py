@@ -58,13 +58,23 @@ def send(kind: str, spec: Any, run: RunInfo, record: dict[str, Any], key: str, n
     raise ActionError(f"{kind} is not an external action", retryable=False)
 
 
-def _crm(system: str, env: Mapping[str, str]) -> Any:
-    from revops.connectors import ConnectorError, crm
+_CLIENTS: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
 
-    try:
-        return _Guarded(crm(system, env), ConnectorError)
-    except ConnectorError as exc:
-        raise ActionError(str(exc), retryable=getattr(exc, "retryable", False)) from None
+
+def _crm(system: str, env: Mapping[str, str]) -> Any:
+    """The system's connector, made once per environment: one try per call, since the workflow
+    engine schedules the retries itself (with the step's backoff, not a sleeping thread)."""
+    from revops.connectors import ConnectorError, crm
+    from revops.connectors.retry import RetryPolicy
+
+    prefix = system.upper() + "_"
+    key = (system, tuple(sorted((k, v) for k, v in env.items() if k.startswith(prefix))))
+    if key not in _CLIENTS:
+        try:
+            _CLIENTS[key] = _Guarded(crm(system, env, policy=RetryPolicy(attempts=1)), ConnectorError)
+        except ConnectorError as exc:
+            raise ActionError(str(exc), retryable=getattr(exc, "retryable", False)) from None
+    return _CLIENTS[key]
 
 
 class _Guarded:
