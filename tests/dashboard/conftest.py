@@ -31,7 +31,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 DRAWN = "() => [...document.querySelectorAll('div.chart')].every(c => c.querySelector('svg.main-svg, canvas'))"
-PAGES = ["/", "/funnel", "/pipeline", "/forecast", "/leads", "/customers", "/quality", "/definitions",
+PAGES = ["/", "/funnel", "/pipeline", "/forecast", "/leads", "/customers", "/quality", "/workflows", "/definitions",
          "/definitions/metrics/open_pipeline"]
 
 

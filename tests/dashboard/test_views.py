@@ -63,7 +63,7 @@ def test_a_managers_forecast_roll_up_holds_only_their_team(signed_in, dashboard)
 def test_every_number_links_to_an_explanation_page_that_loads(signed_in, dashboard):
     tab = signed_in("admin")
     targets: set[str] = set()
-    for path in ["/", "/funnel", "/pipeline", "/forecast", "/leads", "/customers", "/quality"]:
+    for path in ["/", "/funnel", "/pipeline", "/forecast", "/leads", "/customers", "/quality", "/workflows"]:
         tab.open(dashboard.url + path)
         numbers = tab.page.locator("main a.num")
         assert numbers.count() > 0, path

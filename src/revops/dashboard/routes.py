@@ -149,9 +149,10 @@ def render(services: Any, state: DashboardState, module: Any, view: View, params
 
 
 def _modules() -> list[Any]:
-    from revops.dashboard.pages import customers, definitions, forecast, funnel, home, leads, pipeline, quality
+    from revops.dashboard.pages import (customers, definitions, forecast, funnel, home, leads, pipeline, quality,
+                                        workflows)
 
-    return [home, funnel, pipeline, forecast, leads, customers, quality, definitions]
+    return [home, funnel, pipeline, forecast, leads, customers, quality, workflows, definitions]
 
 
 PAGES = _modules()
@@ -159,7 +160,8 @@ PAGES = _modules()
 
 
 def _pages() -> None:
-    from revops.dashboard.pages import customers, definitions, forecast, funnel, home, leads, metric, pipeline, quality
+    from revops.dashboard.pages import (customers, definitions, forecast, funnel, home, leads, metric, pipeline, quality,
+                                        workflows)
 
     @router.get("/", response_class=HTMLResponse)
     def home_page(request: Request) -> Response:
@@ -168,7 +170,8 @@ def _pages() -> None:
         return page(request, home)
 
     for module, path in ((funnel, "/funnel"), (pipeline, "/pipeline"), (forecast, "/forecast"), (leads, "/leads"),
-                         (customers, "/customers"), (quality, "/quality"), (definitions, "/definitions")):
+                         (customers, "/customers"), (quality, "/quality"), (workflows, "/workflows"),
+                         (definitions, "/definitions")):
         router.add_api_route(path, _handler(module), methods=["GET"], response_class=HTMLResponse)
 
     @router.get("/definitions/metrics/{name}", response_class=HTMLResponse)

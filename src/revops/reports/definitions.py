@@ -16,6 +16,7 @@ SNAPSHOTS = "forecast snapshots (`revops forecast snapshots`, docs/forecast.md)"
 SLA = "SLA breach queue (`revops sla breaches`, docs/sla.md)"
 QUARANTINE = "quarantine (`revops quarantine`, docs/ingest.md)"
 ROUTING = "routing log (the _routing_decisions table, `revops route`, docs/routing.md)"
+WORKFLOWS = "workflow runs (`revops workflows runs`, docs/workflows.md)"
 
 ENGINE_NUMBERS: dict[str, tuple[str, str]] = {
     "forecast.closed_won": ("Deals won in the period by the as-of day (bookings so far).", FORECAST),
@@ -74,6 +75,12 @@ ENGINE_NUMBERS: dict[str, tuple[str, str]] = {
     "quarantine.rows": ("Rows that could not be stored, by table and reason (the quarantine).", QUARANTINE),
     "routing.decisions": ("Routing decisions recorded (one per lead routed or re-routed), with the path through "
                           "the routing graph.", ROUTING),
+    "workflows.runs": ("Workflow runs started: one per trigger (an event, a signal window reaching its count, a "
+                       "record change, a schedule tick and record) whose record exists and whose `when` held.",
+                       WORKFLOWS),
+    "workflows.dead_steps": ("Steps in the dead-letter queue: failed every try, or could not succeed; "
+                             "`revops workflows replay-dead` puts them back.", WORKFLOWS),
+    "workflows.events": ("Events (signals) stored, each event_id once.", WORKFLOWS),
     "health.score": ("0-100 health score of the account on the day, from the measures of revops.yaml's health "
                      "section.", HEALTH),
     "health.mrr": ("The account's MRR on the day (the metrics layer's mrr by account).", HEALTH),
