@@ -425,7 +425,20 @@ class Orchestrator:
         group = self._group
         for i in range(0, len(remote), group):
             chunk = remote[i:i + group]
-            list(self._senders.map(lambda item: self._send(*item, owners), chunk))
+            extras = []
+            for out, step, record in chunk:
+                try:
+                    extras.append(self._prepare(out, step, record, owners))
+                except ActionError as exc:
+                    out.error = exc
+                    extras.append({})
+            list(self._senders.map(lambda item: self._send(*item[0], item[1]), zip(chunk, extras)))
+            for (out, step, record), extra in zip(chunk, extras):
+                if out.error is None and step.kind == "create_task":  # the local task, with the CRM's id
+                    out.effect = apply_local("create_task", step.spec, out.run, record, out.state.key, out.started,
+                                             owners, self.model, self.read, crm_id=(out.result or {}).get("crm_id"),
+                                             placed=extra.get("placed"))
+                    out.result = out.effect.result
             self._record([out for out, _, _ in chunk])
         return len(outcomes)
 
@@ -436,22 +449,25 @@ class Orchestrator:
             self._router = Router.from_store(self.store, self.model, self.clock())
         return self._router
 
-    def _send(self, out: Outcome, step: Any, record: dict[str, Any], owners: Owners) -> None:
-        run, key, now = out.run, out.state.key, out.started
+    def _prepare(self, out: Outcome, step: Any, record: dict[str, Any], owners: Owners) -> dict[str, Any]:
+        """What an external step needs from the store, read here (one thread reads the store;
+        the senders only talk to the other system): the owner's e-mail, the task's owner."""
+        extra: dict[str, Any] = {}
+        if step.kind == "notify" and step.notify.to_owner:
+            extra["owner_email"] = (owners.users().get(record.get("owner_id") or "") or {}).get("email")
+        if step.kind == "create_task":
+            extra["placed"] = owners.place(step.create_task.owner, record, out.run.subject_table,
+                                           {**record, **out.run.extras}, out.started)
+        return extra
+
+    def _send(self, out: Outcome, step: Any, record: dict[str, Any], extra: dict[str, Any]) -> None:
+        if out.error is not None:
+            return
+        placed = extra.get("placed")
         try:
-            owner_email = None
-            if step.kind == "notify" and step.notify.to_owner:
-                owner_email = (owners.users().get(record.get("owner_id") or "") or {}).get("email")
-            task_owner = None
-            if step.kind == "create_task":
-                task_owner = owners.place(step.create_task.owner, record, run.subject_table,
-                                          {**record, **run.extras}, now).owner
-            out.result = send(step.kind, step.spec, run, record, key, now, self.model, owner_email=owner_email,
-                              env=self.env, task_owner=task_owner)
-            if step.kind == "create_task":
-                out.effect = apply_local("create_task", step.spec, run, record, key, now, owners, self.model,
-                                         self.read, crm_id=out.result.get("crm_id"))
-                out.result = out.effect.result
+            out.result = send(step.kind, step.spec, out.run, record, out.state.key, out.started, self.model,
+                              owner_email=extra.get("owner_email"), env=self.env,
+                              task_owner=placed.owner if placed is not None else None)
         except ActionError as exc:
             out.error = exc
         except ExpressionError as exc:

@@ -24,14 +24,15 @@ LOCAL_ACTIONS = frozenset({"assign", "create_task", "update_field", "create_oppo
 
 
 def apply_local(kind: str, spec: Any, run: RunInfo, record: dict[str, Any], key: str, now: datetime,
-                owners: Owners, model: Any, con: Any, crm_id: str | None = None) -> Effect:
+                owners: Owners, model: Any, con: Any, crm_id: str | None = None, placed: Any = None) -> Effect:
+    """The effect of a local step. ``placed``: the task's owner, already chosen (a CRM task)."""
     scope = {**record, **run.extras}
     source = f"workflow:{run.workflow.key}:{key}"
     table, record_id = run.subject_table, run.subject_id
     if kind == "assign":
         return _assign(spec, run, record, scope, now, owners, source)
     if kind == "create_task":
-        placed = owners.place(spec.owner, record, table, scope, now)
+        placed = placed if placed is not None else owners.place(spec.owner, record, table, scope, now)
         task = {"task_id": derived_id("T", key), "step_key": key, "subject": render(spec.subject, scope),
                 "body": render(spec.body, scope) or None, "owner_id": placed.owner, "table_name": table,
                 "record_id": record_id, "due_at": now + timedelta(seconds=duration_seconds(spec.due_in)),
