@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import ROOT, BenchResult, machine  # noqa: E402
 
-BENCHES = ("validate", "ingest", "demo", "metrics", "training", "scoring", "sla", "routing", "hygiene", "forecast", "revenue", "attribution", "api", "api_reads", "dashboard", "territories", "identity")  # metrics reuses the store demo builds
+BENCHES = ("validate", "ingest", "demo", "metrics", "training", "scoring", "sla", "routing", "hygiene", "forecast", "revenue", "attribution", "api", "api_reads", "dashboard", "territories", "identity", "workflows")  # metrics reuses the store demo builds
 
 
 def render(results: list[BenchResult], seconds: float) -> str:

@@ -185,7 +185,7 @@ class Orchestrator:
         """One pass over every feed and the due steps; how much it did (0: nothing to do)."""
         t0 = time.perf_counter()
         with self.state_lock:
-            done = self._take_events() + self._take_changes() + self._tick_schedules() + self._run_due()
+            done = self.take_events() + self._take_changes() + self._tick_schedules() + self._run_due()
         self.stats.loops += 1
         self.stats.seconds += time.perf_counter() - t0
         return done
@@ -243,7 +243,9 @@ class Orchestrator:
             pass
 
     # -- starting runs ------------------------------------------------------------------------
-    def _take_events(self) -> int:
+    def take_events(self) -> int:
+        """Read the next batch of events after the cursor and start the runs they trigger (their
+        steps are done by the next pass); how many events were read."""
         position = self.cursors.get("events", 0)
         batch = event_log.read_after(self.read, position, self.batch_size)
         if not batch:
