@@ -295,7 +295,11 @@ class Orchestrator:
             key = {"leads": "lead_id", "accounts": "account_id", "contacts": "contact_id",
                    "opportunities": "opportunity_id"}[table]
             where = f" WHERE {parse(spec.where).to_sql(now)}" if spec.where.strip() else ""
-            ids = [r[0] for r in self.read.execute(f'SELECT "{key}" FROM "{table}"{where}').fetchall()]
+            try:
+                ids = [r[0] for r in self.read.execute(f'SELECT "{key}" FROM "{table}"{where}').fetchall()]
+            except Exception as exc:  # e.g. a custom field not in the store yet: this tick starts nothing
+                log.warning("workflow %s: schedule condition failed at %s: %s", w.key, tick, exc)
+                ids = []
             firings = [Firing(w, f"tick:{tick.isoformat()}:{i}", table, i, tick,
                               {"event_type": "schedule", "event_at": tick, "signal_count": 1}) for i in ids]
             self._start(firings, None, tick=(w.key, tick))
@@ -317,9 +321,16 @@ class Orchestrator:
             if record is None:
                 self.stats.not_found += 1
                 continue
-            if f.workflow.when.strip() and not _holds(f.workflow.when, {**record, **f.extras}):
-                self.stats.filtered += 1
-                continue
+            if f.workflow.when.strip():
+                try:
+                    holds = _holds(f.workflow.when, {**record, **f.extras})
+                except ExpressionError as exc:  # a value the condition cannot read: no run, the feed goes on
+                    log.warning("workflow %s: `when` cannot be read for %s %s: %s", f.workflow.key,
+                                f.subject_table, f.subject_id, exc)
+                    holds = False
+                if not holds:
+                    self.stats.filtered += 1
+                    continue
             rid = run_id(f.workflow.key, f.trigger_key)
             batch.runs.append({"run_id": rid, "workflow": f.workflow.key, "trigger_kind": f.workflow.trigger.kind,
                                "trigger_key": f.trigger_key, "subject_table": f.subject_table,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from revops.errors import ExpressionError
 from revops.model.expressions import parse
 from revops.model.sections.workflows import Workflow, duration_seconds
 from revops.orchestration.events import StoredEvent
@@ -44,17 +45,20 @@ class _Counter:
     fired: dict[str, datetime] = field(default_factory=dict)
 
     def add(self, key: str, at: datetime) -> int:
-        """Count the signal; the number of signals for ``key`` in the window ending at ``at``."""
+        """Count the signal; the most signals for ``key`` in a window holding ``at``: the one
+        ending at it, or (an event that arrives after later ones) one ending at a later signal."""
         times = self.times[key]
         bisect.insort(times, at)
         if len(times) > 4 * self.workflow.trigger.signals.count + 16:  # forget what no window reaches
             latest = times[-1] - self.window
             del times[:bisect.bisect_right(times, latest)]
-        return bisect.bisect_right(times, at) - bisect.bisect_right(times, at - self.window)
+        ends = times[bisect.bisect_left(times, at):bisect.bisect_left(times, at + self.window)]
+        return max((bisect.bisect_right(times, end) - bisect.bisect_right(times, end - self.window)
+                    for end in ends), default=0)
 
     def cool(self, key: str, at: datetime) -> bool:
         last = self.fired.get(key)
-        return last is None or at - last >= self.cooldown or at < last
+        return last is None or abs(at - last) >= self.cooldown  # a late signal of the last spike: not cool
 
 
 class EventTriggers:
@@ -100,7 +104,7 @@ class EventTriggers:
             for workflow, where, counter in hooks:
                 if where is not None:
                     record = record if record is not None else event.record()
-                    if not where.matches(record):
+                    if not _matches(where, record):
                         continue
                 if counter is None:
                     subject = account if workflow.trigger.event.subject == "account" else lead
@@ -113,7 +117,7 @@ class EventTriggers:
                     continue
                 n = counter.add(key, event.occurred_at)
                 if n >= workflow.trigger.signals.count and counter.cool(key, event.occurred_at):
-                    counter.fired[key] = event.occurred_at
+                    counter.fired[key] = max(event.occurred_at, counter.fired.get(key, event.occurred_at))
                     if not replay:
                         out.append(Firing(workflow, event.event_id, workflow.trigger.table, key, event.occurred_at,
                                           {"event_type": event.type, "event_at": event.occurred_at,
@@ -205,7 +209,16 @@ class ChangeTriggers:
         if spec.fields and not change.created and not (set(spec.fields) & change.changed_fields()):
             return False
         where = self.where.get(w.key)
-        return where is None or where.matches(record)
+        return where is None or _matches(where, record)
+
+
+def _matches(where: Any, record: dict[str, Any]) -> bool:
+    """Whether the condition holds; a record (an event's properties) it cannot read, such as a
+    text where it compares numbers, does not match, and holds up nothing behind it."""
+    try:
+        return where.matches(record)
+    except ExpressionError:
+        return False
 
 
 def _number(value: Any) -> float | None:

@@ -61,7 +61,8 @@ def _trigger(model: RevenueModel, w: Any, path: Path) -> Iterator[RuleIssue]:
     elif kind == "schedule":
         from croniter import croniter
 
-        if not croniter.is_valid(spec.cron):
+        five = len(spec.cron.split()) == 5 or spec.cron.strip().startswith("@")  # croniter also takes seconds
+        if not five or not croniter.is_valid(spec.cron):
             yield RuleIssue((*path, "cron"), f"{spec.cron!r} is not a cron schedule: write five fields, minute "
                             "hour day-of-month month day-of-week (\"0 9 * * 1\": Mondays at 9:00)")
         if spec.where.strip():
@@ -80,6 +81,10 @@ def _steps(model: RevenueModel, steps: list[Any], path: Path, table: str, fields
             continue
         for attr in ("subject", "body", "name", "text"):
             text = getattr(spec, attr, None)
+            if kind == "create_opportunity" and attr == "name":
+                from revops.orchestration.actions.local import opportunity_name
+
+                text = opportunity_name(text, table)
             if isinstance(text, str):
                 yield from _template(text, fields, (*here, attr), table)
         owner = getattr(spec, "owner", None)
@@ -93,6 +98,8 @@ def _steps(model: RevenueModel, steps: list[Any], path: Path, table: str, fields
                 yield RuleIssue((*here, "field"), f"{table} has no field {spec.field!r}" + hint(spec.field, own))
             elif spec.field == store_schema.table(table).key:
                 yield RuleIssue((*here, "field"), f"{spec.field} is the record's id: a workflow cannot change it")
+            else:
+                yield from _value_fits(spec.value, fields, own[spec.field], spec.field, (*here, "value"))
             yield from _expression(spec.value, fields, (*here, "value"), table, boolean=False)
         elif kind == "create_opportunity":
             if spec.stage is not None and spec.stage not in {s.key for s in model.open_stages}:
@@ -116,6 +123,24 @@ def _steps(model: RevenueModel, steps: list[Any], path: Path, table: str, fields
         elif kind == "crm_update":
             for name, text in spec.fields.items():
                 yield from _expression(text, fields, (*here, "fields", name), table, boolean=False)
+
+
+_KINDS = {"integer": "number", "number": "number", "boolean": "boolean", "date": "time", "timestamp": "time"}
+
+
+def _value_fits(text: str, fields: dict[str, str], field_type: str, name: str, path: Path) -> Iterator[RuleIssue]:
+    """A number, true/false or time field takes a value of its kind (a text only for a time:
+    '2026-01-01'); the store would refuse anything else at every try of the step."""
+    from revops.model.expressions import parse
+
+    try:
+        given = parse(text).result_type(fields)
+    except ExpressionError:
+        return  # reported by _expression
+    wanted = _KINDS.get(field_type)
+    if given is None or wanted is None or _KINDS.get(given) == wanted or (wanted == "time" and given == "string"):
+        return
+    yield RuleIssue(path, f"{text!r} gives a value of type {given}, but {name} is of type {field_type}")
 
 
 def _owner(spec: str, fields: dict[str, str], nodes: set[str], path: Path, table: str) -> Iterator[RuleIssue]:

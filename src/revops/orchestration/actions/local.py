@@ -13,7 +13,7 @@ from typing import Any
 from revops.access.audit import audit_entry
 from revops.errors import ExpressionError
 from revops.model.expressions import parse
-from revops.model.sections.workflows import duration_seconds
+from revops.model.sections.workflows import CreateOpportunity, duration_seconds
 from revops.orchestration.actions.base import ActionError, Effect, RunInfo, plain, render
 from revops.orchestration.actions.owners import Owners
 from revops.orchestration.plan import derived_id
@@ -55,8 +55,10 @@ def apply_local(kind: str, spec: Any, run: RunInfo, record: dict[str, Any], key:
     if kind in ("add_to_list", "add_to_sequence"):
         name = spec.list if kind == "add_to_list" else spec.sequence
         members = _members(spec.members, table, record_id, record, con)
+        already = _already_in(con, kind.removeprefix("add_to_"), name, members)
         effect = Effect({"list" if kind == "add_to_list" else "sequence": name,
-                         "members": [m for _, m in members]})
+                         "members": [m for _, m in members], "already_in": sorted(m for _, m in already)})
+        members = [m for m in members if m not in already]
         for member_table, member_id in members:
             effect.insert("_list_members", {"list_kind": kind.removeprefix("add_to_"), "list_name": name,
                                             "member_table": member_table, "member_id": member_id,
@@ -109,7 +111,7 @@ def _opportunity(spec: Any, run: RunInfo, record: dict[str, Any], scope: dict[st
     amount = _value(spec.amount, scope) if spec.amount.strip() else None
     placed = owners.place(spec.owner, record, table, scope, now)
     row = {"opportunity_id": derived_id("O", key), "account_id": account_of(record, table),
-           "owner_id": placed.owner, "name": render(spec.name, scope), "stage": stage,
+           "owner_id": placed.owner, "name": render(opportunity_name(spec.name, table), scope), "stage": stage,
            "amount": float(amount) if amount is not None else None, "created_at": now, "source": "workflow",
            "type": spec.type, "lead_id": run.subject_id if table == "leads" else None,
            "contact_id": run.subject_id if table == "contacts" else None, "updated_at": now}
@@ -118,6 +120,23 @@ def _opportunity(spec: Any, run: RunInfo, record: dict[str, Any], scope: dict[st
     effect.audits.append(audit_entry(None, "opportunity.create", "opportunities", row["opportunity_id"],
                                      before=None, after=row, at=now, source=source))
     return effect
+
+
+def opportunity_name(template: str, table: str) -> str:
+    """The name a create_opportunity step gives: as written, but the default ("{name} - new
+    business") reads the company on a lead or contact, which have no name field."""
+    if template == CreateOpportunity.model_fields["name"].default and table in ("leads", "contacts"):
+        return "{company} - new business"
+    return template
+
+
+def _already_in(con: Any, kind: str, name: str, members: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Members already on the list (a list is a set: a second run adds no one twice)."""
+    if not members:
+        return set()
+    rows = con.execute("SELECT member_table, member_id FROM _list_members WHERE list_kind = ? AND list_name = ? "
+                       "AND member_id IN (SELECT unnest(?::VARCHAR[]))", [kind, name, [m for _, m in members]]).fetchall()
+    return {(t, m) for t, m in rows}
 
 
 def _members(members: str, table: str, record_id: str, record: dict[str, Any], con: Any) -> list[tuple[str, str]]:
