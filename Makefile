@@ -16,19 +16,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Builds the demo company, prints its headline numbers, makes an admin key and serves the
-# dashboard on http://127.0.0.1:$(PORT)/ (the sign-in link with the key is printed; Ctrl-C stops).
+# Builds the demo company, prints its headline numbers and what its workflows did with its web,
+# product and intent events, makes an admin key and serves the dashboard on
+# http://127.0.0.1:$(PORT)/ (the sign-in link with the key is printed; Ctrl-C stops). The demo's
+# revenue model is the default plus the workflows of $(DEMO_MODEL) (docs/demo.md#workflows);
+# the server keeps working them (POST /v1/events, POST /v1/leads).
+DEMO_MODEL ?= src/revops/demo/revops.yaml
+REVOPS_DEMO = $(BIN)/revops --db $(DB) --model $(DEMO_MODEL)
 demo: $(STAMP)
-	$(BIN)/revops --db $(DB) demo --scale small
-	$(BIN)/revops --db $(DB) status
-	$(BIN)/revops --db $(DB) metrics won_amount win_rate avg_deal_size sales_cycle_days open_pipeline \
+	$(REVOPS_DEMO) demo --scale small
+	$(REVOPS_DEMO) status
+	$(REVOPS_DEMO) metrics won_amount win_rate avg_deal_size sales_cycle_days open_pipeline \
 		weighted_pipeline mql_count mql_to_sql_rate speed_to_lead_minutes mrr arr nrr grr
-	$(BIN)/revops --db $(DB) metrics win_rate won_amount pipeline_created --by segment --period year
-	@KEY=$$($(BIN)/revops --db $(DB) keys create --role admin --label "make demo" --format json | \
+	$(REVOPS_DEMO) metrics win_rate won_amount pipeline_created --by segment --period year
+	@KEY=$$($(REVOPS_DEMO) keys create --role admin --label "make demo" --format json | \
 		$(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["key"])') && \
 	echo "" && echo "Dashboard: http://127.0.0.1:$(PORT)/login?key=$$KEY" && \
-	echo "API:       curl -H 'Authorization: Bearer $$KEY' http://127.0.0.1:$(PORT)/v1/opportunities" && echo "" && \
-	$(BIN)/revops --db $(DB) serve --port $(PORT)
+	echo "API:       curl -H 'Authorization: Bearer $$KEY' http://127.0.0.1:$(PORT)/v1/opportunities" && \
+	echo "Workflows: $(REVOPS_DEMO) workflows runs   (events: POST /v1/events, docs/demo.md#workflows)" && \
+	echo "" && \
+	$(REVOPS_DEMO) serve --port $(PORT)
 
 # The postgres tests start a throwaway PostgreSQL server from Debian's postgresql package
 # (binaries in /usr/lib/postgresql/*/bin). Installed once, as root (CI); elsewhere they skip.

@@ -10,11 +10,11 @@ from revops.store import Store, schema
 from tests.demo.conftest import TODAY, scalar, table_hash
 
 HASHED = (("leads", "lead_id"), ("opportunity_history", "history_id"), ("subscriptions", "subscription_id"),
-          ("contacts", "contact_id"), ("_routing_decisions", "decision_id"))
+          ("contacts", "contact_id"), ("_routing_decisions", "decision_id"), ("_events", "event_id"))
 
 
 def fingerprint(store: Store) -> tuple:
-    return (store.row_counts((*schema.TABLE_NAMES, *schema.TRUTH_TABLES, "_routing_decisions")),
+    return (store.row_counts((*schema.TABLE_NAMES, *schema.TRUTH_TABLES, "_routing_decisions", "_events")),
             tuple(table_hash(store, t, k) for t, k in HASHED))
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import asdict
 from datetime import date, datetime
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from revops.cli.context import app_context
+from revops.cli.context import AppContext, app_context
 from revops.cli.output import FormatOption, OutputFormat, emit, stderr
 from revops.errors import RevopsError
 from revops.store import schema
+
+if TYPE_CHECKING:
+    from revops.demo.builder import DemoBuild
 
 
 def _parse_today(value: Optional[str]) -> Optional[date]:
@@ -63,9 +68,41 @@ def register(app: typer.Typer) -> None:
         if fmt is OutputFormat.json:
             emit({"source": build.source, "scale": build.scale, "seed": build.seed,
                   "today": build.today, "seconds": round(build.seconds, 2), "tables": rows,
-                  "routing_decisions": decisions}, fmt)
+                  "routing_decisions": decisions, "events": build.events,
+                  "workflows": asdict(build.workflows) if build.workflows else None}, fmt)
             return
         if fmt is OutputFormat.table:
             stderr.print(f"built {build.source} (today={build.today}) in {build.seconds:.1f}s; "
                          f"{decisions:,} routing decisions (`revops route --explain LEAD_ID`)")
+            for line in workflow_lines(build, app):
+                stderr.print(line, highlight=False, markup=False, soft_wrap=True)
         emit(rows, fmt, columns=["table", "rows"], title=f"{build.source}, today {build.today}")
+
+
+def workflow_lines(build: DemoBuild, app: AppContext) -> list[str]:
+    """What the workflows did with the demo's events, and what to do about dead steps."""
+    events = f"{build.events:,} web, product and intent events"
+    worked = build.workflows
+    if worked is None:
+        from importlib import resources
+
+        demo_model = resources.files("revops.demo").joinpath("revops.yaml")
+        return [f"{events}; the model in use has no workflows. The demo's (an intent spike at an enterprise "
+                f"account, and more) are in {demo_model}: revops --model {demo_model} demo"]
+    options = "".join(f" {flag} {value}" for flag, value in (("--db", app.db), ("--model", app.model_path))
+                      if value is not None)
+    waiting = f", {worked.steps_waiting:,} due later (a wait or a retry)" if worked.steps_waiting else ""
+    lines = [f"workflows: {worked.runs:,} runs ({worked.completed:,} completed), {worked.steps_done:,} steps done, "
+             f"{worked.steps_dead:,} dead{waiting}, on {events} (revops{options} workflows runs)"]
+    for error in worked.dead_errors[:3]:
+        lines.append(f"  dead: {error}")
+    missing = sorted({m.group(1) for e in worked.dead_errors
+                      for m in [re.search(r"environment variable (\w+)", e)] if m})
+    if missing:
+        lines.append(f"  {' and '.join(missing)} not set, so nothing was sent: set it (for a Slack channel, "
+                     f"to an incoming-webhook URL), then replay the dead steps:")
+    elif worked.steps_dead:
+        lines.append("  fix the cause, then replay the dead steps:")
+    if worked.steps_dead:
+        lines.append(f"  revops{options} workflows replay-dead")
+    return lines

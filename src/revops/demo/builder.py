@@ -2,11 +2,13 @@
 
 Everything is written in ONE transaction: the canonical tables and the truth tables are
 emptied and refilled chunk by chunk (with revops' own records about them: routing decisions
-and forecast calls), and one ``_ingest_runs`` row per table records the
-build (source_kind 'demo', file 'demo:<scale>:seed=<seed>'). If the build fails or is
-killed, the transaction never commits and the previous contents stay. Chunks are staged
-in a scratch database beside the store first: DuckDB holds a transaction's appended rows
-in memory, so appending 40M rows inside the transaction itself would need ~6 GB.
+and forecast calls), the web, product and intent events are stored in the event log, and
+one ``_ingest_runs`` row per table records the build (source_kind 'demo', file
+'demo:<scale>:seed=<seed>'). If the build fails or is killed, the transaction never commits
+and the previous contents stay. Chunks are staged in a scratch database beside the store
+first: DuckDB holds a transaction's appended rows in memory, so appending 40M rows inside
+the transaction itself would need ~6 GB. Once committed, the workflows of the model in use
+work the events, as a worker switched on at the demo's today would (``work_workflows``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from revops.demo.calendar import SimCalendar
 from revops.demo.company import CUSTOMER_SOURCES, Company, simulate_company
 from revops.demo.customers import subscriptions_table, truth_churn_table, usage_arrays, usage_table
 from revops.demo.deals import FIELDS
+from revops.demo.events import demo_events
 from revops.demo.forecast_calls import forecast_calls_table
 from revops.demo.health_signals import (CustomerLives, champion_columns, invoices_table, nps_responses_table,
                                         support_tickets_table)
@@ -59,6 +62,12 @@ CALLS = "_forecast_calls"
 """The reps' and managers' weekly forecast calls (``forecast_calls``): rewritten with the deals."""
 DEAL_RECORDS = ("_forecast_snapshots",)
 """Forecasts stored about the deals a build replaces: emptied with them."""
+EVENTS = "_events"
+WORKFLOW_RECORDS = ("_workflow_runs", "_workflow_steps", "_workflow_attempts", "_workflow_cursors",
+                    "_workflow_schedules", "_tasks", "_list_members")
+"""What workflows did with the events and records a build replaces (runs, steps, tasks, list
+and sequence members, the feeds' cursors): emptied with them, so the new events are worked."""
+EVENT_CHUNK = 50_000
 DEAL_STATE_COLUMNS = ("opportunity_id", "owner_id", "stage", "amount", "created_at", "close_date", "forecast_category")
 HISTORY_STATE_COLUMNS = ("history_id", "opportunity_id", "changed_at", "stage", "amount", "close_date",
                          "forecast_category", "owner_id")
@@ -73,10 +82,31 @@ class DemoBuild:
     today: date
     rows: dict[str, int]
     seconds: float
+    events: int = 0
+    """Web, product and intent events stored (``_events``)."""
+    workflows: WorkflowsWorked | None = None
+    """What the model's workflows did with them; None when the model has none."""
 
     @property
     def source(self) -> str:
         return f"demo:{self.scale}:seed={self.seed}"
+
+
+@dataclass
+class WorkflowsWorked:
+    workflows: int
+    runs: int
+    """Runs started (a trigger fired and the workflow's `when` held)."""
+    completed: int
+    steps_done: int
+    steps_dead: int
+    """Steps in the dead-letter queue (`revops workflows dead`)."""
+    steps_waiting: int
+    """Steps due later (a wait, a retry): the next worker does them (`revops serve`)."""
+    passed_over: int
+    """Triggers the workflows' `when` turned down."""
+    dead_errors: list[str]
+    """The distinct errors of the dead steps."""
 
 
 def resolve_scale(name: str) -> Scale:
@@ -90,7 +120,7 @@ def plan_steps(scale: Scale, company: Company) -> int:
     """How many progress steps the write will take (for the progress bar)."""
     lead_chunks = -(-len(company.leads) // scale.chunk_leads)
     opp_chunks = -(-len(company.deals) // OPP_CHUNK)
-    return 6 + lead_chunks + 2 * opp_chunks + 6
+    return 6 + lead_chunks + 2 * opp_chunks + 8
 
 
 def build_demo(store: Store, scale: str = "small", seed: int = 42, today: date | None = None,
@@ -116,7 +146,7 @@ def build_demo(store: Store, scale: str = "small", seed: int = 42, today: date |
     step = progress(plan_steps(sc, company)) if progress else (lambda label: None)
     rows: dict[str, int] = {}
     tables = (*schema.TABLE_NAMES, *schema.TRUTH_TABLES, DECISIONS, CALLS)
-    cleared = tuple(t for t in (*LEAD_RECORDS, *DEAL_RECORDS) if store.has_table(t))
+    cleared = tuple(t for t in (*LEAD_RECORDS, *DEAL_RECORDS, EVENTS, *WORKFLOW_RECORDS) if store.has_table(t))
     limit = store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     staging_dir = _staging_dir(store)
     store.con.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
@@ -130,10 +160,13 @@ def build_demo(store: Store, scale: str = "small", seed: int = 42, today: date |
         del company
         rows[CALLS] = append_chunk(store, CALLS, _forecast_calls(store, model, staff, cal, seed))
         step("forecast calls")
+        events = demo_events(store.con, STAGING, cal.today, seed, sc.event_days)
+        step("events")
         with store.transaction():
             store.truncate(*tables, *cleared)
             for t in tables:
                 store.con.execute(f"INSERT INTO main.{quote(t)} SELECT * FROM {STAGING}.{quote(t)}")
+            stored = _store_events(store, events, datetime.combine(cal.today, time()))
             finished = utcnow()
             for t in tables:
                 if t in (DECISIONS, CALLS):
@@ -144,6 +177,11 @@ def build_demo(store: Store, scale: str = "small", seed: int = 42, today: date |
                             preset=f"today={cal.today.isoformat()}", started_at=started,
                             finished_at=finished, rows_read=n, inserted=n, updated=0, unchanged=0,
                             quarantined=0)
+            _record_run(store, run_id=f"demo-{uuid.uuid4().hex[:12]}", table_name="events",
+                        file=f"demo:{sc.name}:seed={seed}", source_kind="demo",
+                        preset=f"today={cal.today.isoformat()}", started_at=started, finished_at=finished,
+                        rows_read=len(events), inserted=stored, updated=0, unchanged=0, quarantined=0)
+        del events
         step("committed")
     finally:
         try:
@@ -151,7 +189,42 @@ def build_demo(store: Store, scale: str = "small", seed: int = 42, today: date |
         finally:
             store.con.execute(f"SET memory_limit = '{limit}'")
             shutil.rmtree(staging_dir, ignore_errors=True)
-    return DemoBuild(sc.name, seed, cal.today, rows, (utcnow() - started).total_seconds())
+    worked = work_workflows(store, model, cal.today)
+    step("workflows")
+    return DemoBuild(sc.name, seed, cal.today, rows, (utcnow() - started).total_seconds(), stored, worked)
+
+
+def _store_events(store: Store, events: list[Any], received_at: datetime) -> int:
+    """The demo's events into the event log, as `revops events ingest` stores a file's."""
+    from revops.orchestration.events import EventLog
+
+    log = EventLog(store.con)
+    stored = 0
+    for i in range(0, len(events), EVENT_CHUNK):
+        kept, _ = log.append(store.con, events[i:i + EVENT_CHUNK], received_at, source="demo")
+        stored += len(kept)
+    return stored
+
+
+def work_workflows(store: Store, model: Any, today: date) -> WorkflowsWorked | None:
+    """The model's workflows work the stored events (and do every step due), with the clock
+    at the demo's today 00:00: the instant its history ends, so the same seed and today give
+    the same runs. None when the model has no enabled workflow."""
+    active = [w for w in model.workflows if w.enabled]
+    if not active:
+        return None
+    from revops.orchestration.engine import Orchestrator
+
+    now = datetime.combine(today, time())
+    orchestrator = Orchestrator(store, model, clock=lambda: now)
+    try:
+        stats = orchestrator.run_until_idle()
+    finally:
+        orchestrator.close()
+    errors = [r[0] for r in store.con.execute(
+        "SELECT DISTINCT error FROM _workflow_steps WHERE status = 'dead' ORDER BY 1").fetchall()]
+    return WorkflowsWorked(len(active), stats.runs_started, stats.runs_completed, stats.steps_done,
+                           stats.steps_dead, len(orchestrator.steps), stats.filtered, errors)
 
 
 def _forecast_calls(store: Store, model: Any, staff: Staff, cal: SimCalendar, seed: int) -> pa.Table:
