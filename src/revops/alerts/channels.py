@@ -48,8 +48,8 @@ def _tls() -> ssl.SSLContext:
         return _TLS
 
 
-def _secret(env: str, what: str) -> str:
-    value = os.environ.get(env)
+def _secret(env: str, what: str, environ: Any = None) -> str:
+    value = (os.environ if environ is None else environ).get(env)
     if not value:
         raise DeliveryFailed(f"environment variable {env} ({what}) is not set", retryable=False)
     return value
@@ -60,9 +60,11 @@ class SlackWebhook:
     name: str
     webhook_env: str
     timeout_seconds: float = 10.0
+    environ: Any = field(default=None, compare=False, repr=False)
+    """Where the webhook URL is read from (default: the process environment)."""
 
     def send(self, message: Message) -> None:
-        url = _secret(self.webhook_env, f"the webhook URL of Slack channel {self.name}")
+        url = _secret(self.webhook_env, f"the webhook URL of Slack channel {self.name}", self.environ)
         body = json.dumps({"text": message.text, "blocks": message.blocks}).encode("utf-8")
         request = urllib.request.Request(url, data=body, method="POST",
                                          headers={"Content-Type": "application/json; charset=utf-8"})

@@ -86,10 +86,11 @@ def forecast_snapshot(store: Any, model: Any, day: date) -> str:
 
 def rescore(store: Any, model: Any, now: datetime) -> str:
     from revops.engines.scoring.combined import save_scores, score_leads
+    from revops.model.sections.workflows import watched
     from revops.engines.scoring.lifecycle import advance_lifecycle
 
     with store.transaction():
         scored = score_leads(store, model, now)
-        changed = save_scores(store, scored)
+        changed = save_scores(store, scored, feed=watched(model, "leads"))
         moves = advance_lifecycle(store, model, now)
     return f"{scored.leads:,} leads scored, {changed:,} changed; {moves.summary()}"

@@ -93,6 +93,7 @@ def score(
 
 def _score_store(app: Any, model: Any, now: datetime, dry_run: bool, explain: bool) -> tuple[list[dict], list[str]]:
     from revops.engines.scoring.combined import save_scores, score_leads, score_rows
+    from revops.model.sections.workflows import watched
     from revops.engines.scoring.lifecycle import advance_lifecycle
 
     with app.existing_store(hint="build one with `revops demo` or `revops ingest leads FILE`, or score a "
@@ -101,7 +102,7 @@ def _score_store(app: Any, model: Any, now: datetime, dry_run: bool, explain: bo
         store.con.execute("BEGIN TRANSACTION")
         try:
             scored = score_leads(store, model, now, factors=explain)
-            changed = save_scores(store, scored)
+            changed = save_scores(store, scored, feed=watched(model, "leads"))
             moves = advance_lifecycle(store, model, now)
             rows = score_rows(store, model, explain=explain)
         except BaseException:

@@ -21,6 +21,7 @@ from revops.ingest.mapping import Mapping, load_mapping
 from revops.ingest.presets import preset_mapping
 from revops.ingest.progress import Phases
 from revops.ingest.reader import STAGE, stage_file
+from revops.model.sections.workflows import watched
 from revops.ingest.upsert import WINNERS, upsert
 from revops.ingest.validate import TYPED, bad_values, build_typed, check_mapping, plan_typing, value_map_slips
 from revops.model.fields import custom_field_types
@@ -153,16 +154,6 @@ def ingest_file(store: Store, table: str, file: str | Path, *, mapping: str | Pa
     if accounted != result.rows_read:  # an invariant, not an input problem
         raise AssertionError(f"ingest lost rows: read {result.rows_read}, accounted for {accounted}")
     return result
-
-
-def watched(model: Any, table: str) -> bool:
-    """Whether an enabled workflow reacts to changes of ``table`` (a record trigger on it, or a
-    score trigger on leads): then a load also writes its changes to the change feed."""
-    for w in getattr(model, "workflows", None) or []:
-        kind = w.trigger.kind if w.enabled else None
-        if kind == "record" and w.trigger.record.table == table or kind == "score" and table == "leads":
-            return True
-    return False
 
 
 def _add_declared_columns(store: Store, request: IngestRequest, present: list[str], file: str) -> list[str]:

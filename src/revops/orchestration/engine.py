@@ -250,7 +250,8 @@ class Orchestrator:
         batch = event_log.read_after(self.read, position, self.batch_size)
         if not batch:
             return 0
-        firings = self.event_triggers.match(batch, self.subjects.resolve(batch)) if self.event_triggers.by_type else []
+        firings = self.event_triggers.match(batch, self.subjects.resolve(batch), now=self.clock()) \
+            if self.event_triggers.by_type else []
         self.stats.events += len(batch)
         self._start(firings, ("events", batch[-1].seq))
         return len(batch)
@@ -323,7 +324,7 @@ class Orchestrator:
                 continue
             if f.workflow.when.strip():
                 try:
-                    holds = _holds(f.workflow.when, {**record, **f.extras})
+                    holds = _holds(f.workflow.when, {**record, **f.extras}, now)
                 except ExpressionError as exc:  # a value the condition cannot read: no run, the feed goes on
                     log.warning("workflow %s: `when` cannot be read for %s %s: %s", f.workflow.key,
                                 f.subject_table, f.subject_id, exc)
@@ -418,7 +419,7 @@ class Orchestrator:
                 if kind == "wait":
                     out.result = {"waited": step.wait}
                 elif kind == "if":
-                    out.branch = "then" if _holds(step.if_, {**record, **run.extras}) else "else"
+                    out.branch = "then" if _holds(step.if_, {**record, **run.extras}, now) else "else"
                     out.result = {"condition": step.if_, "branch": out.branch}
                 elif kind in EXTERNAL_ACTIONS or (kind == "create_task" and step.create_task.crm):
                     remote.append((out, step, record))
@@ -594,8 +595,9 @@ class Orchestrator:
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def _holds(condition: str, scope: dict[str, Any]) -> bool:
-    return parse(condition).matches(scope)
+def _holds(condition: str, scope: dict[str, Any], now: datetime) -> bool:
+    """The condition holds for the record; time words (days_since …) count from the worker's clock."""
+    return parse(condition).matches(scope, now)
 
 
 def _insert(con: Any, table: str, rows: list[dict[str, Any]]) -> None:

@@ -91,9 +91,10 @@ class EventTriggers:
             counter.fired[subject] = at
 
     def match(self, events: Sequence[StoredEvent], subjects: Sequence[tuple[str | None, str | None]],
-              *, replay: bool = False) -> list[Firing]:
+              *, replay: bool = False, now: datetime | None = None) -> list[Firing]:
         """Firings of these events (in order). ``replay``: only count, start nothing (catching
-        up on the events before the cursor when a worker starts)."""
+        up on the events before the cursor when a worker starts). ``now``: when they are read,
+        against which a trigger's max_age is measured."""
         out: list[Firing] = []
         by_type = self.by_type
         for event, (lead, account) in zip(events, subjects):
@@ -108,7 +109,7 @@ class EventTriggers:
                         continue
                 if counter is None:
                     subject = account if workflow.trigger.event.subject == "account" else lead
-                    if subject is not None and not replay:
+                    if subject is not None and not replay and _fresh(workflow.trigger.event, event, now):
                         out.append(Firing(workflow, event.event_id, workflow.trigger.table, subject, event.occurred_at,
                                           {"event_type": event.type, "event_at": event.occurred_at, "signal_count": 1}))
                     continue
@@ -118,11 +119,18 @@ class EventTriggers:
                 n = counter.add(key, event.occurred_at)
                 if n >= workflow.trigger.signals.count and counter.cool(key, event.occurred_at):
                     counter.fired[key] = max(event.occurred_at, counter.fired.get(key, event.occurred_at))
-                    if not replay:
+                    if not replay and _fresh(workflow.trigger.signals, event, now):
                         out.append(Firing(workflow, event.event_id, workflow.trigger.table, key, event.occurred_at,
                                           {"event_type": event.type, "event_at": event.occurred_at,
                                            "signal_count": n}))
         return out
+
+
+def _fresh(spec: Any, event: StoredEvent, now: datetime | None) -> bool:
+    """The event is recent enough to start a run (the trigger's max_age)."""
+    if spec.max_age is None or now is None:
+        return True
+    return (now - event.occurred_at).total_seconds() <= duration_seconds(spec.max_age)
 
 
 # -- record changes -------------------------------------------------------------------------------

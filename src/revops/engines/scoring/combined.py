@@ -190,7 +190,7 @@ def _store_predictions(store: Store, relation: str, lead_ids: list[str] | None, 
     return True
 
 
-def save_scores(store: Store, scored: ScoredLeads, *, source: str = "score") -> int:
+def save_scores(store: Store, scored: ScoredLeads, *, source: str = "score", feed: bool = False) -> int:
     """Write score, the group scores (fit_score, intent_score, engagement_score) and
     predicted_conversion from ``_lead_scores`` to the stored leads; returns how many changed.
 
@@ -209,6 +209,15 @@ def save_scores(store: Store, scored: ScoredLeads, *, source: str = "score") -> 
             f"SELECT s.lead_id, ?, s.score, {', '.join(f's.{quote(g)}' for g in CONTRACT_GROUPS)}, "
             f"s.predicted_conversion, ?, ?, ? FROM {SCORES} s JOIN leads l ON l.lead_id = s.lead_id "
             f"WHERE {changed}", [scored.now, scored.model_version, scored.model_hash, source])
+    if feed:  # score workflows watch leads: each changed lead's scores before and after, in commit order
+        before = ", ".join(f"{quote(t)} := l.{quote(t)}" for t, _ in pairs)
+        after = ", ".join(f"{quote(t)} := s.{quote(src)}" for t, src in pairs)
+        store.con.execute(
+            "INSERT INTO _audit_log (audit_id, changed_at, role, action, entity, entity_id, before, after, source) "
+            f"SELECT uuid()::VARCHAR, ?, 'system', 'lead.score', 'leads', s.lead_id, "
+            f"to_json(struct_pack({before}))::VARCHAR, to_json(struct_pack({after}))::VARCHAR, ? "
+            f"FROM {SCORES} s JOIN leads l ON l.lead_id = s.lead_id WHERE {changed} ORDER BY s.lead_id",
+            [scored.now, f"scoring:{source}"])
     row = store.con.execute(f"UPDATE leads AS l SET {sets} FROM {SCORES} s "
                             f"WHERE l.lead_id = s.lead_id AND ({changed})").fetchall()[0]
     return int(row[0]) if row else 0

@@ -67,6 +67,11 @@ class EventTrigger(Section):
     """Condition over the event: type, occurred_at, source, and its properties by name."""
     subject: Literal["lead", "account"] = "lead"
     """What the run is about: the event's lead (found by lead_id or e-mail) or its account."""
+    max_age: str | None = None
+    """An event that happened longer than this before the worker reads it starts nothing (a
+    backfill of old events); none: any age."""
+
+    _age = field_validator("max_age")(lambda cls, v: v if v is None else _duration(v))
 
 
 class SignalsTrigger(Section):
@@ -82,8 +87,11 @@ class SignalsTrigger(Section):
     """... of this length (7d), ending at the signal that reached the count."""
     cooldown: str | None = None
     """No second run for the same account (lead) within this time of the last; default: `within`."""
+    max_age: str | None = None
+    """A window completed by a signal that happened longer than this before the worker reads it
+    starts nothing (a backfill of last year's events); the signal still counts. None: any age."""
 
-    _within = field_validator("within", "cooldown")(lambda cls, v: v if v is None else _duration(v))
+    _within = field_validator("within", "cooldown", "max_age")(lambda cls, v: v if v is None else _duration(v))
 
 
 class RecordTrigger(Section):
@@ -160,6 +168,9 @@ OWNER_HELP = ("route (the routing graph), route:NODE (from that routing node), o
 class Assign(Section):
     owner: str = "route"
     """Who gets the record: """ + OWNER_HELP
+    keep_owner: bool = False
+    """Keep a current owner who is an active user (an out-of-office day does not move an
+    account); assign only records without one."""
 
 
 class CreateTask(Section):
@@ -301,3 +312,13 @@ class Workflow(Section):
     """Condition over the run's record (with signal_count, event_type, event_at): no run unless it holds."""
     steps: list[Step] = Field(min_length=1)
     retry: Retry = Field(default_factory=Retry)
+
+
+def watched(model: Any, table: str) -> bool:
+    """Whether an enabled workflow reacts to changes of ``table`` (a record trigger on it, or a
+    score trigger on leads): then loads and scorings also write their changes to the change feed."""
+    for w in getattr(model, "workflows", None) or []:
+        kind = w.trigger.kind if w.enabled else None
+        if kind == "record" and w.trigger.record.table == table or kind == "score" and table == "leads":
+            return True
+    return False

@@ -38,7 +38,7 @@ def send(kind: str, spec: Any, run: RunInfo, record: dict[str, Any], key: str, n
     env = os.environ if env is None else env
     scope = {**record, **run.extras}
     if kind == "notify":
-        return _notify(spec, scope, model, owner_email, key)
+        return _notify(spec, scope, model, owner_email, env)
     if kind == "webhook":
         return _webhook(spec, run, record, key, env)
     if kind == "crm_update":
@@ -95,7 +95,8 @@ class _Guarded:
         return call
 
 
-def _notify(spec: Any, scope: dict[str, Any], model: Any, owner_email: str | None, key: str) -> dict[str, Any]:
+def _notify(spec: Any, scope: dict[str, Any], model: Any, owner_email: str | None,
+            env: Mapping[str, str]) -> dict[str, Any]:
     text = render(spec.text, scope)
     message = Message(subject=text[:120], text=text)
     config = model.alerts
@@ -105,7 +106,7 @@ def _notify(spec: Any, scope: dict[str, Any], model: Any, owner_email: str | Non
             channel = config.slack.get(name)
             if channel is None:
                 raise ActionError(f"no Slack channel {name!r} under alerts.slack", retryable=False)
-            SlackWebhook(name, channel.webhook_env, channel.timeout_seconds).send(message)
+            SlackWebhook(name, channel.webhook_env, channel.timeout_seconds, env).send(message)
             sent.append(f"slack:{name}")
         to = list(spec.email) + ([owner_email] if spec.to_owner and owner_email else [])
         if to:

@@ -89,8 +89,11 @@ def _assign(spec: Any, run: RunInfo, record: dict[str, Any], scope: dict[str, An
     table, record_id = run.subject_table, run.subject_id
     if table == "contacts":
         raise ActionError("contacts have no owner: assign their account or lead", retryable=False)
-    placed = owners.place(spec.owner, record, table, scope, now)
     before = record.get("owner_id")
+    current = owners.users().get(before) if before else None
+    if spec.keep_owner and current is not None and current["active"] is not False:
+        return Effect({"owner_id": before, "previous_owner": before, "kind": "user", "how": "kept: an active owner"})
+    placed = owners.place(spec.owner, record, table, scope, now)
     effect = Effect({"owner_id": placed.owner, "previous_owner": before, "kind": placed.kind, "how": placed.how})
     if placed.decision is not None:
         effect.decisions.append(placed.decision)

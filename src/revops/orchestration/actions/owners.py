@@ -40,8 +40,8 @@ class Owners:
 
     def users(self) -> dict[str, dict[str, Any]]:
         if self._users is None:
-            cur = self.con.execute("SELECT user_id, manager_id, email, name, team FROM users")
-            self._users = {r[0]: {"manager_id": r[1], "email": r[2], "name": r[3], "team": r[4]}
+            cur = self.con.execute("SELECT user_id, manager_id, email, name, team, active FROM users")
+            self._users = {r[0]: {"manager_id": r[1], "email": r[2], "name": r[3], "team": r[4], "active": r[5]}
                            for r in cur.fetchall()}
         return self._users
 
