@@ -33,8 +33,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import pyarrow as pa
-
 from revops.access.audit import write_audit
 from revops.engines.routing.audit import audit_table, store_lock
 from revops.errors import ExpressionError
@@ -44,6 +42,8 @@ from revops.orchestration import events as event_log
 from revops.orchestration.actions import ActionError, Effect, RunInfo, apply_local, send
 from revops.orchestration.actions.owners import Owners
 from revops.orchestration.plan import next_position, run_id, step_at, step_key
+from revops.orchestration.rows import insert_arrow, insert_rows, update_rows
+from revops.orchestration.schedules import latest_tick
 from revops.orchestration.subjects import Subjects, load_records
 from revops.orchestration.triggers import ChangeTriggers, EventTriggers, Firing, read_changes
 from revops.store.store import utcnow
@@ -275,8 +275,6 @@ class Orchestrator:
         return len(changes)
 
     def _tick_schedules(self) -> int:
-        from croniter import croniter
-
         now = self.clock()
         started = 0
         for w in self.schedules:
@@ -284,11 +282,7 @@ class Orchestrator:
             if last is None:  # first sight: count from now, do not make up for the past
                 self._start([], None, tick=(w.key, now))
                 continue
-            tz = _zone(self.model.company.timezone)
-            it = croniter(w.trigger.schedule.cron, _aware(last, tz))
-            tick = None
-            while (candidate := _naive(it.get_next(datetime))) <= now:
-                tick = candidate  # ticks missed while stopped are made up once, at the latest
+            tick = latest_tick(w.trigger.schedule.cron, self.model.company.timezone, last, now)
             if tick is None:
                 continue
             spec = w.trigger.schedule
@@ -347,8 +341,8 @@ class Orchestrator:
                 if known:
                     batch.runs = [r for r in batch.runs if r["run_id"] not in known]
                     batch.steps = [s for s in batch.steps if s["run_id"] not in known]
-                _insert(con, "_workflow_runs", batch.runs)
-                _insert(con, "_workflow_steps", batch.steps)
+                insert_rows(con, "_workflow_runs", batch.runs)
+                insert_rows(con, "_workflow_steps", batch.steps)
             if cursor is not None:
                 con.execute("INSERT OR REPLACE INTO _workflow_cursors VALUES (?, ?, ?)", [cursor[0], cursor[1], now])
             if tick is not None:
@@ -555,15 +549,15 @@ class Orchestrator:
                 follow.append((out, "dead", tries, now))
         with self.lock, self.store.transaction() as con:
             for table, rows in inserts.items():
-                _insert(con, table, rows)
+                insert_rows(con, table, rows)
             for sql, params in statements:
                 con.execute(sql, params)
             write_audit(con, audits)
             if decisions:
-                _insert_arrow(con, "_routing_decisions", audit_table(decisions))
-            _update(con, "_workflow_steps", "step_key", step_updates)
-            _insert(con, "_workflow_steps", new_steps)
-            _insert(con, "_workflow_attempts", attempts)
+                insert_arrow(con, "_routing_decisions", audit_table(decisions))
+            update_rows(con, "_workflow_steps", "step_key", step_updates)
+            insert_rows(con, "_workflow_steps", new_steps)
+            insert_rows(con, "_workflow_attempts", attempts)
             for status in ("running", "waiting", "completed", "failed"):
                 ids = [r for r, s, _ in run_updates if s == status]
                 if ids:
@@ -598,50 +592,6 @@ class Orchestrator:
 def _holds(condition: str, scope: dict[str, Any], now: datetime) -> bool:
     """The condition holds for the record; time words (days_since …) count from the worker's clock."""
     return parse(condition).matches(scope, now)
-
-
-def _insert(con: Any, table: str, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        _insert_arrow(con, table, pa.Table.from_pylist(rows))
-
-
-def _insert_arrow(con: Any, table: str, data: pa.Table) -> None:
-    con.register("_workflow_rows", data)
-    try:
-        con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM _workflow_rows')
-    finally:
-        con.unregister("_workflow_rows")
-
-
-def _update(con: Any, table: str, key: str, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    data = pa.Table.from_pylist(rows)
-    names = [n for n in data.column_names if n != key]
-    con.register("_workflow_updates", data)
-    try:
-        sets = ", ".join(f'"{n}" = u."{n}"' for n in names)
-        con.execute(f'UPDATE "{table}" SET {sets} FROM _workflow_updates u WHERE "{table}"."{key}" = u."{key}"')
-    finally:
-        con.unregister("_workflow_updates")
-
-
-def _zone(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
-
-
-def _aware(at: datetime, tz: Any) -> datetime:
-    from datetime import timezone
-
-    return at.replace(tzinfo=timezone.utc).astimezone(tz)
-
-
-def _naive(at: datetime) -> datetime:
-    from datetime import timezone
-
-    return at.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def replay(orchestrator: Orchestrator, *, workflow: str | None = None, step: str | None = None) -> list[dict[str, Any]]:
