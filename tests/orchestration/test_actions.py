@@ -234,6 +234,14 @@ def test_an_opportunity_from_a_lead_is_named_after_its_company(book, workflows, 
         - create_opportunity: {amount: "5000"}
     """)
     send(book, event("demo_request", T0, "d1", lead_id="L1"))
+    work(book, model, clock)  # L1 has no account yet: a deal cannot be made
+    [dead] = rows(book, "SELECT status, error FROM _workflow_steps")
+    assert dead["status"] == "dead" and "has no account" in dead["error"]
+    assert rows(book, "SELECT count(*) AS n FROM opportunities") == [{"n": 0}]
+
+    book.con.execute("UPDATE leads SET converted_account_id = 'A2' WHERE lead_id = 'L1'")
+    send(book, event("demo_request", T0, "d2", lead_id="L1"))
     work(book, model, clock)
-    [opp] = rows(book, "SELECT name, lead_id, owner_id, amount FROM opportunities")
-    assert opp == {"name": "Startup - new business", "lead_id": "L1", "owner_id": "u2", "amount": 5000}
+    [opp] = rows(book, "SELECT name, lead_id, account_id, owner_id, amount, close_date FROM opportunities")
+    assert opp == {"name": "Startup - new business", "lead_id": "L1", "account_id": "A2", "owner_id": "u2",
+                   "amount": 5000, "close_date": (clock() + timedelta(days=90)).date()}

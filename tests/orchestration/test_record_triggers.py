@@ -44,7 +44,7 @@ workflows:
   - key: mark_working
     trigger: {record: {table: leads, on: created_or_updated}}
     steps:
-      - update_field: {field: status, value: "'working'"}
+      - update_field: {field: status, value: "'sal'"}
   - key: status_watch
     trigger: {record: {table: leads, on: updated, fields: [status]}}
     steps:
@@ -55,7 +55,7 @@ workflows:
         api.post("/v1/leads", json=hot_smb_lead("L1"))
         found = finished_runs(api, 2, settle=1.0)
     assert sorted(r["workflow"] for r in found) == ["mark_working", "status_watch"]
-    assert stored(db, "SELECT status FROM leads") == [{"status": "working"}]
+    assert stored(db, "SELECT status FROM leads") == [{"status": "sal"}]
     assert stored(db, "SELECT count(*) AS n FROM touches WHERE touch_type = 'status_changed'") == [{"n": 1}]
 
 

@@ -65,7 +65,10 @@ class SlackWebhook:
 
     def send(self, message: Message) -> None:
         url = _secret(self.webhook_env, f"the webhook URL of Slack channel {self.name}", self.environ)
-        body = json.dumps({"text": message.text, "blocks": message.blocks}).encode("utf-8")
+        payload: dict[str, Any] = {"text": message.text}
+        if message.blocks:  # an empty list of blocks is refused by Slack (invalid_blocks)
+            payload["blocks"] = message.blocks
+        body = json.dumps(payload).encode("utf-8")
         request = urllib.request.Request(url, data=body, method="POST",
                                          headers={"Content-Type": "application/json; charset=utf-8"})
         try:

@@ -33,6 +33,11 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 ENV_PREFIX = "REVOPS_API_"
 
 
+_ENV_NAMES = {"api_token": "REVOPS_API_TOKEN", "events_secret": "REVOPS_EVENTS_SECRET",
+              "workflows": "REVOPS_WORKFLOWS"}
+"""Settings whose environment variable is not REVOPS_API_<NAME>."""
+
+
 class ApiSettings(BaseModel):
     """Settings of `revops serve`."""
 
@@ -87,7 +92,7 @@ class ApiSettings(BaseModel):
             values["model_path"] = Path("revops.yaml")
         for name in ("host", "port", "api_token", "max_batch", "max_pending", "commit_interval_ms",
                      "idle_checkpoint_ms", "log_backstop", "db_threads", "daily_at", "events_secret", "workflows"):
-            text = env.get(ENV_PREFIX + name.upper()) if name != "api_token" else env.get("REVOPS_API_TOKEN")
+            text = env.get(_ENV_NAMES.get(name, ENV_PREFIX + name.upper()))
             if text:
                 values[name] = text
         values.update({k: v for k, v in overrides.items() if v is not None})

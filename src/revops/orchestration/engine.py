@@ -61,6 +61,8 @@ class StepState:
     next_at: datetime
     total: int = 0
     """Attempts over the step's life (replays included), numbering ``_workflow_attempts``."""
+    action: str | None = None
+    """The step's kind when it was reached: a model edited since then is noticed."""
 
 
 @dataclass
@@ -140,10 +142,10 @@ class Orchestrator:
             self.runs[rid] = self._run_info(rid, wf, table, sid, at, context)
         rows = con.execute(
             "SELECT s.step_key, s.run_id, s.position, s.status, s.attempts, s.next_at, "
-            "(SELECT count(*) FROM _workflow_attempts a WHERE a.step_key = s.step_key) "
+            "(SELECT count(*) FROM _workflow_attempts a WHERE a.step_key = s.step_key), s.action "
             "FROM _workflow_steps s WHERE s.status IN ('pending', 'waiting')").fetchall()
-        for key, rid, position, status, attempts, next_at, total in rows:
-            self._queue(StepState(key, rid, position, status, attempts or 0, next_at, total))
+        for key, rid, position, status, attempts, next_at, total, action in rows:
+            self._queue(StepState(key, rid, position, status, attempts or 0, next_at, total, action))
         self._replay_signals()
 
     def _run_info(self, rid: str, wf: str, table: str, sid: str, at: datetime, context: str | None) -> RunInfo:
@@ -360,7 +362,8 @@ class Orchestrator:
             if rid in self.runs:
                 self.runs[rid].extras = dict(f.extras)
         for s in batch.steps:
-            self._queue(StepState(s["step_key"], s["run_id"], s["position"], s["status"], 0, s["next_at"]))
+            self._queue(StepState(s["step_key"], s["run_id"], s["position"], s["status"], 0, s["next_at"], 0,
+                                  s["action"]))
         self.stats.runs_started += len(batch.runs)
 
     def _step_row(self, workflow: Workflow, rid: str, position: str, now: datetime) -> dict[str, Any]:
@@ -405,7 +408,7 @@ class Orchestrator:
             try:
                 if run.workflow is None:
                     raise ActionError("the workflow is no longer in revops.yaml", retryable=False)
-                step = step_at(run.workflow, state.position)
+                step = _current_step(run.workflow, state)
                 if record is None:
                     raise ActionError(f"{run.subject_table} {run.subject_id} is no longer in the store",
                                       retryable=False)
@@ -526,7 +529,10 @@ class Orchestrator:
                 step_updates.append({"step_key": state.key, "status": "done", "attempts": tries, "next_at": None,
                                      "finished_at": now, "result": json.dumps(out.result, default=str),
                                      "error": None})
-                following = next_position(run.workflow, state.position, out.branch)
+                try:
+                    following = next_position(run.workflow, state.position, out.branch)
+                except KeyError:  # revops.yaml changed under the run: it ends after this step
+                    following = None
                 if following is None:
                     run_updates.append((run.run_id, "completed", now))
                 else:
@@ -585,7 +591,22 @@ class Orchestrator:
                 self.runs.pop(rid, None)
                 stats.runs_completed += 1
         for row in new_steps:
-            self._queue(StepState(row["step_key"], row["run_id"], row["position"], row["status"], 0, row["next_at"]))
+            self._queue(StepState(row["step_key"], row["run_id"], row["position"], row["status"], 0, row["next_at"],
+                                  0, row["action"]))
+
+
+def _current_step(workflow: Workflow, state: StepState) -> Any:
+    """The step at the state's place in the workflow as revops.yaml has it now; a step that is no
+    longer there, or is now another action, cannot be done as it was planned: dead letter."""
+    try:
+        step = step_at(workflow, state.position)
+    except KeyError:
+        raise ActionError(f"revops.yaml changed while this run waited: workflow {workflow.key} has no step "
+                          f"{state.position} any more", retryable=False) from None
+    if state.action is not None and step.kind != state.action:
+        raise ActionError(f"revops.yaml changed while this run waited: step {state.position} of {workflow.key} "
+                          f"is now {step.kind}, not {state.action}", retryable=False)
+    return step
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -616,5 +637,6 @@ def _replay(orchestrator: Orchestrator, workflow: str | None, step: str | None) 
             orchestrator.runs[d["run_id"]] = orchestrator._run_info(*runs[d["run_id"]])
         total = orchestrator.read.execute("SELECT count(*) FROM _workflow_attempts WHERE step_key = ?",
                                           [d["step_key"]]).fetchall()[0][0]
-        orchestrator._queue(StepState(d["step_key"], d["run_id"], d["position"], "pending", 0, now, total))
+        orchestrator._queue(StepState(d["step_key"], d["run_id"], d["position"], "pending", 0, now, total,
+                                      d["action"]))
     return found

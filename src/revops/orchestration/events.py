@@ -9,11 +9,11 @@ resumes exactly where it left off.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pyarrow as pa
@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from revops.store.migrations import EVENT_COLUMNS
 
+FUTURE = timedelta(days=1)
+"""How far ahead of the server's clock an event's time may be (clocks differ a little)."""
 EVENT_NAMES: tuple[str, ...] = tuple(n for n, _ in EVENT_COLUMNS)
 _ARROW = {"seq": pa.int64(), "occurred_at": pa.timestamp("us"), "received_at": pa.timestamp("us")}
 
@@ -28,7 +30,8 @@ _ARROW = {"seq": pa.int64(), "occurred_at": pa.timestamp("us"), "received_at": p
 class IncomingEvent(BaseModel):
     """One event as a sender writes it (POST /v1/events, a line of an events file)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+    """Other top-level fields (a Segment payload's anonymousId, utm_source …) are kept in properties."""
 
     type: str = Field(min_length=1, max_length=120, description="page_view, form_submitted, product_signup …")
     occurred_at: datetime = Field(description="When it happened (ISO 8601; without a zone: UTC).")
@@ -51,7 +54,17 @@ class IncomingEvent(BaseModel):
     def _who(self) -> IncomingEvent:
         if self.account_id is None and self.lead_id is None and self.email is None:
             raise ValueError("say who the event is about: give account_id, lead_id or email")
+        if self.model_extra:
+            self.properties = {**self.model_extra, **self.properties}
+            self.model_extra.clear()
         return self
+
+    def future_problem(self, now: datetime) -> str | None:
+        """What is wrong with an event from the future (``now`` naive UTC), or None."""
+        if naive_utc(self.occurred_at) > now + FUTURE:
+            return (f"occurred_at {self.occurred_at.isoformat()} is more than a day after the server's clock: "
+                    "send the time it happened, in UTC or with its zone")
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +104,7 @@ class EventLog:
         An event without an event_id gets one. Call inside a transaction."""
         for event in events:
             if event.event_id is None:
-                event.event_id = uuid.uuid4().hex
+                event.event_id = content_id(event)
         seen = _existing(con, [e.event_id for e in events])  # type: ignore[misc]
         stored: list[StoredEvent] = []
         fresh: list[bool] = []
@@ -109,6 +122,14 @@ class EventLog:
             _insert(con, stored)
             self.next_seq += len(stored)
         return stored, fresh
+
+
+def content_id(event: IncomingEvent) -> str:
+    """The id of an event sent without one, fixed by what it says (type, time, who, properties):
+    the same event sent again (a retried request, a file loaded twice) is stored once, and two
+    identical events are one."""
+    text = json.dumps(event.model_dump(mode="json", exclude={"event_id"}), sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _existing(con: Any, ids: list[str]) -> set[str]:
@@ -155,9 +176,10 @@ class RejectedEvent:
     raw: str
 
 
-def parse_lines(lines: Iterable[str]) -> tuple[list[IncomingEvent], list[RejectedEvent]]:
+def parse_lines(lines: Iterable[str], now: datetime | None = None) -> tuple[list[IncomingEvent], list[RejectedEvent]]:
     """Events from JSON lines (one object per line; blank lines skipped); each bad line is
     rejected with its line number and what is wrong with it."""
+    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
     good: list[IncomingEvent] = []
     bad: list[RejectedEvent] = []
     for number, line in enumerate(lines, start=1):
@@ -165,9 +187,15 @@ def parse_lines(lines: Iterable[str]) -> tuple[list[IncomingEvent], list[Rejecte
         if not text:
             continue
         try:
-            good.append(IncomingEvent.model_validate_json(text))
+            event = IncomingEvent.model_validate_json(text)
         except ValidationError as exc:
             bad.append(RejectedEvent(number, describe(exc), text[:2000]))
+            continue
+        problem = event.future_problem(now)
+        if problem is not None:
+            bad.append(RejectedEvent(number, problem, text[:2000]))
+        else:
+            good.append(event)
     return good, bad
 
 

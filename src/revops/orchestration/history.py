@@ -63,7 +63,7 @@ def list_runs(con: Any, *, workflow: str | None = None, status: str | None = Non
     sql = ("SELECT run_id, workflow, status, trigger_kind, trigger_key, subject_table, subject_id, triggered_at, "
            "started_at, finished_at, context FROM _workflow_runs"
            + (" WHERE " + " AND ".join(where) if where else "")
-           + f" ORDER BY started_at DESC, run_id LIMIT {int(limit)}")
+           + f" ORDER BY started_at DESC, triggered_at DESC, run_id LIMIT {int(limit)}")
     runs = _rows(con, sql, params)
     if not runs:
         return []

@@ -8,7 +8,6 @@ Stored events and the quarantine land in one transaction.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from pathlib import Path
@@ -45,7 +44,6 @@ def ingest_events(store: Any, model: Any, path: Path, *, source: str | None = No
                   progress: Any = None) -> dict[str, Any]:
     started = utcnow()
     good, bad = read_event_file(path)
-    _content_ids(good)
     run = uuid.uuid4().hex[:12]
     stored = duplicates = 0
     with store_lock(store), store.transaction() as con:
@@ -75,15 +73,6 @@ def ingest_events(store: Any, model: Any, path: Path, *, source: str | None = No
                        "steps_done": stats.steps_done, "steps_dead": stats.steps_dead,
                        "steps_waiting": len(orchestrator.steps)})
     return result
-
-
-def _content_ids(events: list[Any]) -> None:
-    """An event without an event_id gets one fixed by what it says (type, time, who, properties):
-    the same file loaded again stores it once. Two identical lines are one event."""
-    for event in events:
-        if event.event_id is None:
-            text = json.dumps(event.model_dump(mode="json", exclude={"event_id"}), sort_keys=True, default=str)
-            event.event_id = "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _quarantine(con: Any, run: str, path: Path, bad: list[RejectedEvent], at: Any) -> None:

@@ -90,6 +90,13 @@ async def post_event(request: Request) -> Response:
         actor = await require_key(request)
         allow(actor, "admin", "ops", doing="send events")
     events, single = _parse(body)
+    now = services.intake.clock()
+    problems = [{"loc": ("body", *((i,) if not single else ()), "occurred_at"), "type": "future", "msg": problem}
+                for i, e in enumerate(events) if (problem := e.future_problem(now)) is not None]
+    if problems:
+        raise RequestValidationError(problems)
+    if single and events[0].event_id is None and request.headers.get("idempotency-key"):
+        events[0].event_id = request.headers["idempotency-key"][:200]  # a retried request is the same event
     answer: Answer = await services.intake.take_events(events, single=single, actor=actor)
     return Response(answer.body, status_code=202, media_type="application/json")
 

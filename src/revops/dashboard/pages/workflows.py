@@ -39,9 +39,10 @@ def build(ctx: Any) -> tuple[str, str]:
          f.number("workflows.dead_steps", dead_by.get(w.key, 0), "count")] for w in workflows],
         numeric={3, 4, 5, 6}, ident="workflows", empty="revops.yaml has no workflows (docs/workflows.md)"))
     runs = _rows(ctx, "SELECT r.run_id, r.workflow, r.status, r.subject_table, r.subject_id, r.triggered_at, "
-                      "r.finished_at, list(s.action || ':' || s.status ORDER BY s.created_at, s.step_key) AS steps "
+                      "r.started_at, r.finished_at, "
+                      "list(s.action || ':' || s.status ORDER BY s.created_at, s.step_key) AS steps "
                       "FROM _workflow_runs r LEFT JOIN _workflow_steps s USING (run_id) GROUP BY ALL "
-                      f"ORDER BY r.started_at DESC, r.run_id LIMIT {RUNS}")
+                      f"ORDER BY r.started_at DESC, r.triggered_at DESC, r.run_id LIMIT {RUNS}")
     body += section("Latest runs", table(
         ["workflow", "record", "status", "triggered", "finished", "steps"],
         [[text(r["workflow"]), text(f"{r['subject_table']} {r['subject_id']}"), text(r["status"]),

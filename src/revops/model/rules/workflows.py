@@ -101,6 +101,7 @@ def _steps(model: RevenueModel, steps: list[Any], path: Path, table: str, fields
             else:
                 yield from _value_fits(spec.value, fields, own[spec.field], spec.field, (*here, "value"))
             yield from _expression(spec.value, fields, (*here, "value"), table, boolean=False)
+            yield from _vocabulary(model, table, spec.field, spec.value, (*here, "value"))
         elif kind == "create_opportunity":
             if spec.stage is not None and spec.stage not in {s.key for s in model.open_stages}:
                 stages = [s.key for s in model.open_stages]
@@ -141,6 +142,31 @@ def _value_fits(text: str, fields: dict[str, str], field_type: str, name: str, p
     if given is None or wanted is None or _KINDS.get(given) == wanted or (wanted == "time" and given == "string"):
         return
     yield RuleIssue(path, f"{text!r} gives a value of type {given}, but {name} is of type {field_type}")
+
+
+VOCABULARY_FIELDS = {("leads", "status"): "lifecycle_stage", ("opportunities", "stage"): "pipeline_stage",
+                     ("opportunities", "forecast_category"): "forecast_category"}
+
+
+def _vocabulary(model: RevenueModel, table: str, field: str, text: str, path: Path) -> Iterator[RuleIssue]:
+    """A written value for a field whose values the model defines (a lead's lifecycle stage, a
+    deal's stage or forecast category) must be one of them, as a key."""
+    from revops.model.expressions import nodes as n
+    from revops.model.expressions import parse
+
+    vocabulary = VOCABULARY_FIELDS.get((table, field))
+    if vocabulary is None:
+        return
+    try:
+        tree = parse(text).tree
+    except ExpressionError:
+        return
+    if isinstance(tree, n.Literal) and isinstance(tree.value, str):
+        keys = sorted(set(model.vocabularies()[vocabulary].values()))
+        if tree.value not in keys:
+            words = vocabulary.replace("_", " ")
+            yield RuleIssue(path, f"{tree.value!r} is not a {words} of the model: write one of its keys "
+                            f"({', '.join(keys)})" + hint(tree.value, keys))
 
 
 def _owner(spec: str, fields: dict[str, str], nodes: set[str], path: Path, table: str) -> Iterator[RuleIssue]:

@@ -201,6 +201,15 @@ class CreateOpportunity(Section):
     """An expression for the amount; empty: no amount yet."""
     owner: str = "owner"
     type: str = "new_business"
+    close_in: str = "90d"
+    """The deal's first close date, this long after it is created."""
+
+    _close = field_validator("close_in")(lambda cls, v: _duration(v))
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _amount_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
 class AddToList(Section):

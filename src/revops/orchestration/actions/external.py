@@ -42,14 +42,20 @@ def send(kind: str, spec: Any, run: RunInfo, record: dict[str, Any], key: str, n
     if kind == "webhook":
         return _webhook(spec, run, record, key, env)
     if kind == "crm_update":
-        fields = {}
+        fields, empty = {}, []
         for name, text in spec.fields.items():
             try:
-                fields[name] = plain(parse(text).evaluate(scope))
+                value = plain(parse(text).evaluate(scope))
             except ExpressionError as exc:
                 raise ActionError(str(exc), retryable=False) from None
+            if value is None or value == "":
+                empty.append(name)  # never clear a CRM field because revops has no value for it
+            else:
+                fields[name] = value
+        if not fields:
+            raise ActionError(f"nothing to write back: {', '.join(empty)} empty for this record", retryable=False)
         answer = _crm(spec.system, env).write_back(run.subject_table, run.subject_id, fields, key=key)
-        return {"system": spec.system, "fields": fields, "answer": _jsonable(answer)}
+        return {"system": spec.system, "fields": fields, "not_written": empty, "answer": _jsonable(answer)}
     if kind == "create_task":  # the CRM side of a task; the local task is written after it
         due = now + timedelta(seconds=duration_seconds(spec.due_in))
         crm_id = _crm(spec.crm, env).create_task(

@@ -33,6 +33,9 @@ def apply_local(kind: str, spec: Any, run: RunInfo, record: dict[str, Any], key:
         return _assign(spec, run, record, scope, now, owners, source)
     if kind == "create_task":
         placed = placed if placed is not None else owners.place(spec.owner, record, table, scope, now)
+        if placed.owner is None:
+            raise ActionError(f"no owner for the task: {spec.owner!r} gave nobody ({placed.how}); a task without "
+                              "an owner is seen by no one", retryable=False)
         task = {"task_id": derived_id("T", key), "step_key": key, "subject": render(spec.subject, scope),
                 "body": render(spec.body, scope) or None, "owner_id": placed.owner, "table_name": table,
                 "record_id": record_id, "due_at": now + timedelta(seconds=duration_seconds(spec.due_in)),
@@ -47,6 +50,8 @@ def apply_local(kind: str, spec: Any, run: RunInfo, record: dict[str, Any], key:
         effect = Effect({"field": spec.field, "before": before[spec.field], "after": plain(value)})
         effect.statements.append((f'UPDATE "{table}" SET "{spec.field}" = ? WHERE "{KEYS[table]}" = ?',
                                   [value, record_id]))
+        if table == "leads" and spec.field == "status" and value != record.get("status"):
+            _lifecycle(effect, model, record, value, now, source)
         effect.audits.append(audit_entry(None, "workflow.update_field", table, record_id, before=before,
                                          after={spec.field: value}, at=now, source=source))
         return effect
@@ -97,7 +102,10 @@ def _assign(spec: Any, run: RunInfo, record: dict[str, Any], scope: dict[str, An
     effect = Effect({"owner_id": placed.owner, "previous_owner": before, "kind": placed.kind, "how": placed.how})
     if placed.decision is not None:
         effect.decisions.append(placed.decision)
-    if placed.owner is None or placed.owner == before:
+    if placed.owner is None:  # routing placed it nowhere (nurture, no rep available): the owner stays
+        effect.result.update({"owner_id": before, "kept": True})
+        return effect
+    if placed.owner == before:
         return effect
     sets = '"owner_id" = ?' + (', "assigned_at" = ?' if table == "leads" else "")
     params: list[Any] = [placed.owner] + ([now] if table == "leads" else []) + [record_id]
@@ -112,8 +120,13 @@ def _opportunity(spec: Any, run: RunInfo, record: dict[str, Any], scope: dict[st
     table = run.subject_table
     stage = spec.stage or model.open_stages[0].key
     amount = _value(spec.amount, scope) if spec.amount.strip() else None
+    account = account_of(record, table)
+    if account is None:
+        raise ActionError(f"the {table[:-1]} {run.subject_id} has no account: a deal needs one (convert or match "
+                          "the lead first)", retryable=False)
     placed = owners.place(spec.owner, record, table, scope, now)
-    row = {"opportunity_id": derived_id("O", key), "account_id": account_of(record, table),
+    row = {"opportunity_id": derived_id("O", key), "account_id": account,
+           "close_date": (now + timedelta(seconds=duration_seconds(spec.close_in))).date(),
            "owner_id": placed.owner, "name": render(opportunity_name(spec.name, table), scope), "stage": stage,
            "amount": float(amount) if amount is not None else None, "created_at": now, "source": "workflow",
            "type": spec.type, "lead_id": run.subject_id if table == "leads" else None,
@@ -155,3 +168,17 @@ def _members(members: str, table: str, record_id: str, record: dict[str, Any], c
     rows = con.execute("SELECT lead_id FROM leads WHERE converted_account_id = ? ORDER BY lead_id",
                        [account]).fetchall()
     return [("leads", r[0]) for r in rows]
+
+
+def _lifecycle(effect: Effect, model: Any, record: dict[str, Any], stage: Any, now: datetime, source: str) -> None:
+    """A lead moved to another lifecycle stage by a step: the stage's date (mql_at …) when it has
+    none yet, and the move in ``_lifecycle_events``, as the lead engine records its own moves."""
+    column = f"{stage}_at"
+    if column in LEAD_STAGE_DATES and record.get(column) is None:
+        effect.statements.append((f'UPDATE leads SET "{column}" = ? WHERE lead_id = ?', [now, record["lead_id"]]))
+    effect.insert("_lifecycle_events", {"lead_id": record["lead_id"], "from_stage": record.get("status"),
+                                        "to_stage": stage, "changed_at": now, "reason": "workflow step",
+                                        "source": source})
+
+
+LEAD_STAGE_DATES = frozenset({"mql_at", "sql_at", "sal_at", "disqualified_at", "recycled_at"})

@@ -1,0 +1,54 @@
+"""What POST /v1/events and `revops events ingest` accept: an event sent again without an id
+(a retried request) is stored once; an Idempotency-Key names a single event; top-level fields
+of other shapes (Segment's anonymousId, utm_source) are kept in properties; an event dated
+more than a day after the server's clock is refused with the reason; REVOPS_EVENTS_SECRET
+and REVOPS_WORKFLOWS are read from the environment."""
+
+from __future__ import annotations
+
+import json
+
+from revops.api.settings import ApiSettings
+from tests.api.conftest import serving, stored
+from tests.orchestration.test_events_api import events_db  # noqa: F401  (fixture)
+
+
+def view(**extra) -> dict:
+    return {"type": "page_view", "occurred_at": "2026-05-12T14:00:00Z", "properties": {"url": "/pricing"},
+            "account_id": "A1", **extra}
+
+
+def test_a_retried_event_without_an_id_is_stored_once(events_db):  # noqa: F811
+    with serving(events_db) as api:
+        first = api.post("/v1/events", json=view())
+        again = api.post("/v1/events", json=view())
+        keyed = [api.post("/v1/events", json=view(properties={"url": "/docs"}), headers={"Idempotency-Key": "req-7"})
+                 for _ in range(2)]
+    assert first.status_code == again.status_code == 202
+    assert first.json()["event_id"] == again.json()["event_id"] and again.json()["status"] == "duplicate"
+    assert [r.json() for r in keyed] == [{"event_id": "req-7", "status": "accepted"},
+                                         {"event_id": "req-7", "status": "duplicate"}]
+    assert stored(events_db, "SELECT count(*) AS n FROM _events") == [{"n": 2}]
+
+
+def test_other_top_level_fields_are_kept_in_properties(events_db):  # noqa: F811
+    with serving(events_db) as api:
+        r = api.post("/v1/events", json=view(event_id="seg1", anonymousId="anon-9", utm_source="g2"))
+    assert r.status_code == 202
+    [row] = stored(events_db, "SELECT properties FROM _events")
+    assert json.loads(row["properties"]) == {"url": "/pricing", "anonymousId": "anon-9", "utm_source": "g2"}
+
+
+def test_an_event_from_the_future_is_refused(events_db, tmp_path):  # noqa: F811
+    with serving(events_db) as api:  # the server's clock: 2026-05-12 15:00 UTC
+        r = api.post("/v1/events", json=view(event_id="f1", occurred_at="2026-05-20T10:00:00Z"))
+    assert r.status_code == 422 and "more than a day after the server's clock" in r.text
+    from revops.orchestration.events import parse_lines
+
+    good, bad = parse_lines([json.dumps(view(occurred_at="2099-01-01T00:00:00Z")), json.dumps(view())])
+    assert len(good) == 1 and bad[0].line == 1 and "more than a day" in bad[0].reason
+
+
+def test_the_events_secret_and_the_worker_switch_come_from_the_environment():
+    settings = ApiSettings.from_env({"REVOPS_EVENTS_SECRET": "s3", "REVOPS_WORKFLOWS": "0"})
+    assert settings.events_key == "s3" and settings.workflows is False
