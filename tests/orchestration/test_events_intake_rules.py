@@ -52,3 +52,14 @@ def test_an_event_from_the_future_is_refused(events_db, tmp_path):  # noqa: F811
 def test_the_events_secret_and_the_worker_switch_come_from_the_environment():
     settings = ApiSettings.from_env({"REVOPS_EVENTS_SECRET": "s3", "REVOPS_WORKFLOWS": "0"})
     assert settings.events_key == "s3" and settings.workflows is False
+
+
+def test_health_shows_the_workflow_worker(events_db, tmp_path):  # noqa: F811
+    from tests.orchestration.conftest import model_of
+    from tests.orchestration.test_events_api import MODEL
+
+    with serving(events_db, model_of(tmp_path, MODEL)) as api:
+        worker = api.get("/health").json()["workflows"]
+    assert worker["running"] is True and worker["last_error"] is None and worker["steps_dead"] == 0
+    with serving(events_db) as api:  # the default model has no workflows: no worker
+        assert api.get("/health").json()["workflows"] is None

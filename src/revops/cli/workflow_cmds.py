@@ -57,6 +57,7 @@ def runs(
     from revops.orchestration.history import list_runs
 
     app = app_context(ctx)
+    _known(app.model(), workflow)
     with app.existing_store(read_only=True) as store:
         found = list_runs(store.con, workflow=workflow, status=status, record_id=record, limit=limit)
     if fmt is not OutputFormat.table:
@@ -74,6 +75,7 @@ def dead(ctx: typer.Context,
     from revops.orchestration.history import dead_letters
 
     app = app_context(ctx)
+    _known(app.model(), workflow)
     with app.existing_store(read_only=True) as store:
         emit(dead_letters(store.con, workflow), fmt, columns=DEAD_COLUMNS, title="Dead steps")
 
@@ -91,6 +93,7 @@ def replay_dead(
 
     app = app_context(ctx)
     model = app.model()
+    _known(model, workflow)
     with app.existing_store() as store:
         orchestrator = Orchestrator(store, model)
         try:
@@ -106,6 +109,20 @@ def replay_dead(
         return
     stderr.print(f"{len(found)} dead step(s) replayed" + (" and worked" if work and found else ""), highlight=False)
     emit(result["steps"], fmt, columns=["step_key", "workflow", "action", "status_now"])
+
+
+def _known(model, workflow: str | None) -> None:
+    """--workflow names a workflow of the model (a typo is an error, not an empty answer)."""
+    import difflib
+
+    from revops.errors import RevopsError
+
+    keys = [w.key for w in model.workflows]
+    if workflow is not None and workflow not in keys:
+        close = difflib.get_close_matches(workflow, keys, n=1)
+        raise RevopsError(f"--workflow: no workflow {workflow!r} in the model"
+                          + (f"; did you mean {close[0]!r}?" if close else "")
+                          + (f" (workflows: {', '.join(keys)})" if keys else " (it has no workflows)"))
 
 
 def _outcomes(con, keys: list[str]) -> dict[str, str]:

@@ -128,6 +128,8 @@ class Orchestrator:
         self.writes = 0
         """Transactions written: a server's cached answers older than the last are stale."""
         self._thread: threading.Thread | None = None
+        self.last_error: str | None = None
+        """The last pass that failed (the server's /health shows it)."""
         self.model_hash = model.hash()
         self._load()
 
@@ -209,6 +211,10 @@ class Orchestrator:
             time.sleep(min(max(wait, 0.01), 1.0))
         return self.stats
 
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def notify(self) -> None:
         """New events or changes are in the store: wake the worker thread."""
         self._wake.set()
@@ -220,8 +226,9 @@ class Orchestrator:
                 try:
                     if self.work_once():
                         continue
-                except Exception:  # never let the worker die: log it and go on after a pause
+                except Exception as exc:  # never let the worker die: log it and go on after a pause
                     log.exception("workflows: a pass failed")
+                    self.last_error = f"{self.clock().isoformat()}Z: {type(exc).__name__}: {exc}"
                     self._stop.wait(1.0)
                     continue
                 wait = poll_seconds

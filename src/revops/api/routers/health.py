@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import asdict
 
 from fastapi import APIRouter, Request
@@ -21,7 +23,19 @@ async def health(services: ServicesDep, request: Request) -> dict:
             "dashboard": _dashboard(request),
             "read_cache": request.app.state.read_cache.stats() if hasattr(request.app.state, "read_cache") else None,
             "daily": {"at": services.daily.at.strftime("%H:%M") if services.daily.at else None,
-                      "next_run": services.daily.next_at, "last_run": services.daily.last}}
+                      "next_run": services.daily.next_at, "last_run": services.daily.last},
+            "workflows": _workflows(services)}
+
+
+def _workflows(services: Any) -> dict | None:
+    """The workflow worker: whether it runs, what waits, what died, its last failed pass."""
+    worker = services.workflows
+    if worker is None:
+        return None
+    stats = worker.stats
+    return {"running": worker.running, "steps_waiting": len(worker.steps), "runs_started": stats.runs_started,
+            "steps_done": stats.steps_done, "steps_retried": stats.steps_retried, "steps_dead": stats.steps_dead,
+            "events_read": stats.events, "cursors": dict(worker.cursors), "last_error": worker.last_error}
 
 
 def _dashboard(request: Request) -> dict:
