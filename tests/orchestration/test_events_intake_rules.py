@@ -63,3 +63,32 @@ def test_health_shows_the_workflow_worker(events_db, tmp_path):  # noqa: F811
     assert worker["running"] is True and worker["last_error"] is None and worker["steps_dead"] == 0
     with serving(events_db) as api:  # the default model has no workflows: no worker
         assert api.get("/health").json()["workflows"] is None
+
+
+def test_tasks_are_read_back_and_a_rep_sees_their_own(events_db, tmp_path):  # noqa: F811
+    from revops.access import create_key
+    from revops.store import Store
+    from tests.orchestration.conftest import finished_runs, model_of
+
+    model = model_of(tmp_path, """
+workflows:
+  - key: follow_up
+    trigger: {event: {type: signup, subject: account}}
+    steps:
+      - create_task: {subject: "Welcome {name}", owner: owner, due_in: 1d}
+      - add_to_list: {list: signed_up}
+""")
+    with Store(events_db) as s:
+        rep_key = create_key(s, "rep", user_id="smb_ny")["key"]
+        other_key = create_key(s, "rep", user_id="ent_na")["key"]
+    with serving(events_db, model) as api:
+        api.post("/v1/events", json=view(event_id="s1", type="signup"))
+        finished_runs(api, 1)
+        everything = api.get("/v1/workflows/tasks").json()
+        owner = api.get("/v1/workflows/tasks", headers={"Authorization": f"Bearer {other_key}"}).json()
+        stranger = api.get("/v1/workflows/tasks", headers={"Authorization": f"Bearer {rep_key}"}).json()
+        asked = api.get("/v1/workflows/tasks?owner_id=ent_na", headers={"Authorization": f"Bearer {rep_key}"})
+        lists = api.get("/v1/workflows/lists").json()
+    assert [(t["subject"], t["owner_id"], t["record_id"]) for t in everything] == [("Welcome Big Co", "ent_na", "A1")]
+    assert owner == everything and stranger == [] and asked.status_code == 403
+    assert [(m["list_name"], m["member_id"]) for m in lists] == [("signed_up", "A1")]

@@ -132,6 +132,39 @@ def _outcomes(con, keys: list[str]) -> dict[str, str]:
                             [keys]).fetchall())
 
 
+@workflows_app.command("tasks")
+def tasks(
+    ctx: typer.Context,
+    owner: Annotated[Optional[str], typer.Option("--owner", help="Only this user's tasks.")] = None,
+    status: Annotated[str, typer.Option("--status", help="open (default), or all.")] = "open",
+    record: Annotated[Optional[str], typer.Option("--record", help="Only tasks about this record id.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Tasks workflows created, the soonest due first (with the CRM task id when written there)."""
+    from revops.orchestration.history import list_tasks
+
+    app = app_context(ctx)
+    with app.existing_store(read_only=True) as store:
+        found = list_tasks(store.con, owner_id=owner, status=None if status == "all" else status, record_id=record)
+    emit(found, fmt, columns=["due_at", "owner_id", "subject", "table_name", "record_id", "status", "crm_id"],
+         title="Tasks")
+
+
+@workflows_app.command("lists")
+def lists(
+    ctx: typer.Context,
+    name: Annotated[Optional[str], typer.Option("--name", help="Only this list or sequence.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Lists and sequences workflows added records to, with each member."""
+    from revops.orchestration.history import list_members
+
+    app = app_context(ctx)
+    with app.existing_store(read_only=True) as store:
+        emit(list_members(store.con, name=name), fmt,
+             columns=["list_kind", "list_name", "member_table", "member_id", "added_at"], title="Lists and sequences")
+
+
 @workflows_app.command("work")
 def work(
     ctx: typer.Context,

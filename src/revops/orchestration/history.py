@@ -102,3 +102,24 @@ def replay_dead(store: Any, now: datetime, *, workflow: str | None = None,
         con.execute("UPDATE _workflow_runs SET status = 'running', finished_at = NULL "
                     "WHERE run_id IN (SELECT unnest(?::VARCHAR[]))", [runs])
     return found
+
+
+def list_tasks(con: Any, *, owner_id: str | None = None, status: str | None = "open", record_id: str | None = None,
+               limit: int = 200) -> list[dict[str, Any]]:
+    """Tasks workflows created, the soonest due first."""
+    where, params = [], []
+    for column, value in (("owner_id", owner_id), ("status", status), ("record_id", record_id)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    return _rows(con, "SELECT task_id, subject, owner_id, table_name, record_id, due_at, status, created_at, "
+                      "crm_system, crm_id, body, step_key FROM _tasks"
+                      + (" WHERE " + " AND ".join(where) if where else "")
+                      + f" ORDER BY due_at, task_id LIMIT {int(limit)}", params)
+
+
+def list_members(con: Any, *, name: str | None = None) -> list[dict[str, Any]]:
+    """Lists and sequences with their members, as workflows added them."""
+    return _rows(con, "SELECT list_kind, list_name, member_table, member_id, added_at, step_key FROM _list_members"
+                      + (" WHERE list_name = ?" if name else "") + " ORDER BY list_kind, list_name, added_at, member_id",
+                 [name] if name else [])

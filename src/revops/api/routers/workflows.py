@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
-from revops.api.deps import PrincipalDep, ServicesDep, allow
+from revops.api.deps import PrincipalDep, ServicesDep, allow, allow_owner
 from revops.api.intake.answers import encode
 from revops.api.schemas.errors import ErrorAnswer
-from revops.orchestration.history import dead_letters, list_runs, list_workflows
+from revops.orchestration.history import dead_letters, list_members, list_runs, list_tasks, list_workflows
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
 
@@ -58,3 +58,27 @@ def replay_dead(request: Request, services: ServicesDep, principal: PrincipalDep
 
     found = replay(services.workflows, workflow=workflow, step=step)
     return Response(encode({"replayed": len(found), "steps": found}), media_type="application/json")
+
+
+@router.get("/tasks", summary="Tasks workflows created, the soonest due first (a rep: their own)",
+            responses={403: {"model": ErrorAnswer}})
+def get_tasks(services: ServicesDep, principal: PrincipalDep,
+              owner_id: Annotated[str | None, Query(max_length=200)] = None,
+              status: Annotated[str, Query(pattern="^(open|done|all)$")] = "open",
+              record_id: Annotated[str | None, Query(max_length=200)] = None,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Response:
+    if owner_id is not None:
+        allow_owner(principal, owner_id, f"the tasks of {owner_id!r}")
+    with services.reader() as reader:
+        found = list_tasks(reader.con, owner_id=owner_id, status=None if status == "all" else status,
+                           record_id=record_id, limit=limit)
+    found = [t for t in found if principal.sees(t["owner_id"])]
+    return Response(encode(found), media_type="application/json")
+
+
+@router.get("/lists", summary="Lists and sequences workflows added records to, with each member")
+def get_lists(services: ServicesDep, principal: PrincipalDep,
+              name: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    allow(principal, "admin", "ops", doing="read lists and sequences")
+    with services.reader() as reader:
+        return Response(encode(list_members(reader.con, name=name)), media_type="application/json")

@@ -76,9 +76,16 @@ def _steps(model: RevenueModel, steps: list[Any], path: Path, table: str, fields
         here: Path = (*path, j, kind)
         if kind == "if":
             yield from _expression(spec, fields, here, table)
+            if not step.then and not step.else_:
+                yield RuleIssue(here, "this `if` has neither `then` nor `else`: it decides nothing", "warning")
             yield from _steps(model, step.then, (*path, j, "then"), table, fields)
             yield from _steps(model, step.else_, (*path, j, "else"), table, fields)
             continue
+        if kind == "wait":
+            from revops.model.sections.workflows import duration_seconds
+
+            if duration_seconds(spec) <= 0:
+                yield RuleIssue(here, f"wait {spec}: a wait is longer than 0 (30m, 2h, 3d)")
         for attr in ("subject", "body", "name", "text"):
             text = getattr(spec, attr, None)
             if kind == "create_opportunity" and attr == "name":
@@ -185,6 +192,8 @@ def _owner(spec: str, fields: dict[str, str], nodes: set[str], path: Path, table
 def _template(text: str, fields: dict[str, str], path: Path, table: str) -> Iterator[RuleIssue]:
     from revops.orchestration.actions.base import template_fields
 
+    if text.count("{") != text.count("}"):
+        yield RuleIssue(path, f"{text!r}: a '{{' or '}}' is not closed; write a field as {{name}}")
     for name in template_fields(text):
         if name not in fields:
             yield RuleIssue(path, f"{{{name}}}: {table} has no field {name!r}" + hint(name, fields)
