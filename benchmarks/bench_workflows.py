@@ -322,7 +322,7 @@ class Receiver:
     the keys of those whose signature does not match the body."""
 
     def __init__(self, secret: str) -> None:
-        from revops.orchestration.actions.external import SIGNATURE_HEADER, sign
+        from revops.orchestration.signing import SIGNATURE_HEADER, verify
 
         self.arrivals: list[tuple[float, str]] = []
         self.unsigned: list[str] = []
@@ -337,7 +337,7 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
                 key = self.headers.get("idempotency-key") or ""
                 received.append((at, key))
-                if self.headers.get(SIGNATURE_HEADER) != sign(secret, body):
+                if verify(secret, self.headers.get(SIGNATURE_HEADER) or "", body, at) is not None:
                     unsigned.append(key)
                 self.send_response(200)
                 self.send_header("content-length", "2")

@@ -6,11 +6,13 @@ body is signed with the workflow's secret."""
 from __future__ import annotations
 
 import hashlib
+import time
 import hmac
 import json
 from datetime import timedelta
 
 from tests.conftest import run_cli
+from revops.orchestration.signing import verify
 from tests.orchestration.conftest import T0, drain, event, rows, runs, send, worker
 
 SECRET = "whsec-test-1"
@@ -75,10 +77,13 @@ def test_the_body_is_signed_with_the_workflows_secret(book, workflows, clock, re
     with worker(book, model, clock, env=env(receiver)) as orchestrator:
         drain(orchestrator)
     [request] = receiver.requests
-    expected = "sha256=" + hmac.new(SECRET.encode(), request["body"], hashlib.sha256).hexdigest()
-    assert request["headers"]["x-revops-signature"] == expected
-    wrong = "sha256=" + hmac.new(b"another-secret", request["body"], hashlib.sha256).hexdigest()
-    assert request["headers"]["x-revops-signature"] != wrong
+    header = request["headers"]["x-revops-signature"]
+    at = int(dict(p.split("=", 1) for p in header.split(","))["t"])
+    assert abs(at - time.time()) < 60  # signed when sent: a receiver can refuse old replays
+    expected = hmac.new(SECRET.encode(), f"{at}.".encode() + request["body"], hashlib.sha256).hexdigest()
+    assert header == f"t={at},v1={expected}"
+    assert verify(SECRET, header, request["body"], time.time()) is None
+    assert verify("another-secret", header, request["body"], time.time()) is not None
     body = json.loads(request["body"])
     assert (body["workflow"], body["table"], body["record_id"]) == ("enrich", "accounts", "A1")
     assert body["record"]["name"] == "Big Co" and body["trigger"]["event_type"] == "signup"

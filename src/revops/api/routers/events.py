@@ -11,8 +11,6 @@ is stored once per event_id before the answer (202); workflows run on it right a
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 from typing import Any
 
@@ -24,37 +22,12 @@ from revops.api.deps import allow, require_key
 from revops.api.intake.answers import Answer
 from revops.api.schemas.errors import ErrorAnswer
 from revops.orchestration.events import IncomingEvent
+from revops.orchestration.signing import SIGNATURE_HEADER, signature, verify  # noqa: F401  (signature: senders' helper)
 
 router = APIRouter(prefix="/events", tags=["events"])
-SIGNATURE_HEADER = "X-Revops-Signature"
-SIGNATURE_TOLERANCE = 300
-"""Seconds a signed request stays valid (clock skew and delivery delay)."""
 MAX_EVENTS = 1000
 REQUEST_SCHEMAS = [IncomingEvent]
 _MANY = TypeAdapter(list[IncomingEvent])
-
-
-def signature(secret: str, body: bytes, at: int) -> str:
-    """The header value a sender sends: ``t=AT,v1=HEX``."""
-    digest = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={at},v1={digest}"
-
-
-def verify(secret: str, header: str, body: bytes, now: float) -> str | None:
-    """None when ``header`` signs ``body`` within the tolerance; else what is wrong."""
-    parts = dict(p.strip().split("=", 1) for p in header.split(",") if "=" in p)
-    if "t" not in parts or "v1" not in parts:
-        return f"{SIGNATURE_HEADER} must read t=UNIX_SECONDS,v1=HEX"
-    try:
-        at = int(parts["t"])
-    except ValueError:
-        return "t= is not a number of seconds"
-    if abs(now - at) > SIGNATURE_TOLERANCE:
-        return f"the signature's time is more than {SIGNATURE_TOLERANCE} s from the server's: sign again"
-    expected = signature(secret, body, at).split("v1=", 1)[1]
-    if not hmac.compare_digest(expected, parts["v1"].strip()):
-        return "the signature does not match the body (sign the raw body with REVOPS_EVENTS_SECRET)"
-    return None
 
 
 @router.post(

@@ -237,7 +237,8 @@ class Webhook(Section):
     url_env: str
     """Environment variable holding the URL (a secret: not in the file)."""
     secret_env: str | None = None
-    """Environment variable holding the key that signs the body (X-Revops-Signature: sha256=HMAC)."""
+    """Environment variable holding the key that signs the body (X-Revops-Signature: t=UNIX,v1=HMAC, as
+    POST /v1/events takes it)."""
     timeout_seconds: float = Field(10.0, gt=0, le=120)
 
 

@@ -1,7 +1,8 @@
 """External actions: a call to another system, sent with the step's idempotency key.
 
 notify (Slack through alerts.slack, e-mail through alerts.email), webhook (POST of JSON,
-signed ``X-Revops-Signature: sha256=HMAC(secret, body)``, with ``Idempotency-Key``),
+signed ``X-Revops-Signature: t=UNIX,v1=HMAC(secret, "t." + body)`` as POST /v1/events is,
+with ``Idempotency-Key``),
 crm_update and a CRM task (through ``revops.connectors``, idempotent on the key). A step is
 marked done only after the other system answered; a worker stopped between the answer and
 that mark sends the step again with the same key, which the receiver uses to do it once.
@@ -9,11 +10,10 @@ that mark sends the step again with the same key, which the receiver uses to do 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import threading
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,12 +23,8 @@ from revops.errors import ExpressionError
 from revops.model.expressions import parse
 from revops.model.sections.workflows import duration_seconds
 from revops.orchestration.actions.base import ActionError, RunInfo, plain, render
+from revops.orchestration.signing import SIGNATURE_HEADER, signature
 
-SIGNATURE_HEADER = "X-Revops-Signature"
-
-
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def send(kind: str, spec: Any, run: RunInfo, record: dict[str, Any], key: str, now: datetime, model: Any,
@@ -144,7 +140,7 @@ def _webhook(spec: Any, run: RunInfo, record: dict[str, Any], key: str, env: Map
         if not secret:
             raise ActionError(f"environment variable {spec.secret_env} (the signing key) is not set",
                               retryable=False)
-        headers[SIGNATURE_HEADER] = sign(secret, body)
+        headers[SIGNATURE_HEADER] = signature(secret, body, int(time.time()))
     try:
         response = _webhook_client().post(url, content=body, headers=headers, timeout=spec.timeout_seconds)
     except httpx.HTTPError as exc:
