@@ -19,6 +19,12 @@ def _rows(con: Any, sql: str, params: list[Any] | None = None) -> list[dict[str,
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
+def _filters(**equal: str | None) -> tuple[str, list[Any]]:
+    """`` WHERE a = ? AND b = ?`` for the columns given a value, with the values."""
+    given = {column: value for column, value in equal.items() if value}
+    return (" WHERE " + " AND ".join(f"{c} = ?" for c in given) if given else ""), list(given.values())
+
+
 def describe_trigger(workflow: Any) -> str:
     kind, spec = workflow.trigger.kind, workflow.trigger.spec
     if kind == "event":
@@ -55,14 +61,9 @@ def list_workflows(con: Any, model: Any) -> list[dict[str, Any]]:
 def list_runs(con: Any, *, workflow: str | None = None, status: str | None = None, record_id: str | None = None,
               limit: int = 50) -> list[dict[str, Any]]:
     """Newest first, each with its steps in order and their attempts."""
-    where, params = [], []
-    for column, value in (("workflow", workflow), ("status", status), ("subject_id", record_id)):
-        if value:
-            where.append(f"{column} = ?")
-            params.append(value)
+    where, params = _filters(workflow=workflow, status=status, subject_id=record_id)
     sql = ("SELECT run_id, workflow, status, trigger_kind, trigger_key, subject_table, subject_id, triggered_at, "
-           "started_at, finished_at, context FROM _workflow_runs"
-           + (" WHERE " + " AND ".join(where) if where else "")
+           "started_at, finished_at, context FROM _workflow_runs" + where
            + f" ORDER BY started_at DESC, triggered_at DESC, run_id LIMIT {int(limit)}")
     runs = _rows(con, sql, params)
     if not runs:
@@ -107,14 +108,9 @@ def replay_dead(store: Any, now: datetime, *, workflow: str | None = None,
 def list_tasks(con: Any, *, owner_id: str | None = None, status: str | None = "open", record_id: str | None = None,
                limit: int = 200) -> list[dict[str, Any]]:
     """Tasks workflows created, the soonest due first."""
-    where, params = [], []
-    for column, value in (("owner_id", owner_id), ("status", status), ("record_id", record_id)):
-        if value:
-            where.append(f"{column} = ?")
-            params.append(value)
+    where, params = _filters(owner_id=owner_id, status=status, record_id=record_id)
     return _rows(con, "SELECT task_id, subject, owner_id, table_name, record_id, due_at, status, created_at, "
-                      "crm_system, crm_id, body, step_key FROM _tasks"
-                      + (" WHERE " + " AND ".join(where) if where else "")
+                      "crm_system, crm_id, body, step_key FROM _tasks" + where
                       + f" ORDER BY due_at, task_id LIMIT {int(limit)}", params)
 
 
