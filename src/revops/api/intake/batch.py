@@ -26,13 +26,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-import pyarrow as pa
-
-from revops.access.audit import audit_entry, write_audit
+from revops.access.audit import NAMES as AUDIT_COLUMNS
+from revops.access.audit import audit_entry
 from revops.api.intake.answers import Answer, Rejection, encode, encode_answer
 from revops.api.intake.desk import IntakeDesk
-from revops.api.intake.records import ARROW_TYPES, ValueMismatch, merge
-from revops.engines.routing.audit import audit_table
+from revops.api.intake.records import ValueMismatch, merge
+from revops.engines.routing.audit import AUDIT_COLUMNS as DECISION_COLUMNS
 from revops.engines.routing.decision import RoutingDecision
 from revops.engines.scoring.combined import CONTRACT_GROUPS, HISTORY_COLUMNS, LeadScore, band_of, score_lead
 from revops.engines.scoring.rules import EVENT_TABLES
@@ -42,9 +41,8 @@ ROUTABLE_KINDS = ("user", "queue", "nurture")
 EVENT_KEYS = {"touches": ("touch_id", "touch"), "activities": ("activity_id", "activity")}
 """Per event table: its id column and the word in the ids made for events sent without one."""
 MQL_SOURCE = LEADS_SOURCE = "POST /v1/leads"
-HISTORY_TYPES = {"lead_id": pa.string(), "scored_at": pa.timestamp("us"), "model_version": pa.int32(),
-                 "model_hash": pa.string(), "source": pa.string()}
-"""Arrow types of the ``_score_history`` columns that are not numbers."""
+IDEMPOTENCY_COLUMNS = ("key", "lead_id", "response", "created_at")
+LIFECYCLE_COLUMNS = ("lead_id", "from_stage", "to_stage", "changed_at", "reason", "source")
 
 
 @dataclass(eq=False)
@@ -212,10 +210,8 @@ class GroupCommit:
             named = [r[key] for r in rows if r[key] in self.named_ids]
             if named:
                 con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT unnest(?::VARCHAR[]))", [named])
-            fields = schema.table(table).fields
-            data = pa.table({f.name: pa.array([r.get(f.name) for r in rows], ARROW_TYPES[schema.SQL_TYPES[f.type]])
-                             for f in fields})
-            _insert(con, table, data)
+            names = schema.table(table).field_names
+            self.desk.appenders.insert(table, names, [tuple(r.get(n) for n in names) for r in rows])
             self.event_leads.update(r["lead_id"] for r in rows)
 
     def _scores(self, records: list[dict[str, Any]], events: dict[str, dict[str, list[dict[str, Any]]]]) -> list[LeadScore]:
@@ -389,32 +385,27 @@ class GroupCommit:
     def write(self) -> None:
         """Write everything of the batch (call inside its transaction)."""
         desk = self.desk
-        con = desk.store.con
+        con, insert = desk.store.con, desk.appenders.insert
         desk.columns.add_new(con, self.now)
         if self.replaced:
             con.execute("DELETE FROM leads WHERE lead_id IN (SELECT unnest(?::VARCHAR[]))", [self.replaced])
         if self.lead_rows:
-            _insert(con, "leads", desk.columns.table(self.lead_rows))
+            insert("leads", *desk.columns.rows(self.lead_rows))
         if self.decisions:
-            _insert(con, "_routing_decisions", audit_table(self.decisions))
+            rows = [d.audit_row() for d in self.decisions]
+            insert("_routing_decisions", DECISION_COLUMNS, [tuple(r[n] for n in DECISION_COLUMNS) for r in rows])
         if self.taken:
-            bodies = [self.answers[lead_id].body.decode() for lead_id, _ in self.taken]  # type: ignore[union-attr]
-            _insert(con, "_idempotency", pa.table({
-                "key": pa.array([k for _, k in self.taken], pa.string()),
-                "lead_id": pa.array([i for i, _ in self.taken], pa.string()), "response": pa.array(bodies, pa.string()),
-                "created_at": pa.array([self.now] * len(bodies), pa.timestamp("us"))}))
+            insert("_idempotency", IDEMPOTENCY_COLUMNS, [
+                (key, lead_id, self.answers[lead_id].body.decode(), self.now)  # type: ignore[union-attr]
+                for lead_id, key in self.taken])
         if self.scores:
-            _insert(con, "_score_history", pa.table({
-                n: pa.array(list(column), HISTORY_TYPES.get(n, pa.float64()))
-                for n, column in zip(HISTORY_COLUMNS, zip(*self.scores))}))
-        write_audit(con, self.audits)
+            insert("_score_history", HISTORY_COLUMNS, self.scores)
+        if self.audits:  # audit_entry's rows, as revops.access.audit.write_audit stores them
+            insert("_audit_log", AUDIT_COLUMNS, self.audits)
         if self.event_requests:
             self._write_events(con)
         if self.lifecycle:
-            names = ("lead_id", "from_stage", "to_stage", "changed_at", "reason", "source")
-            _insert(con, "_lifecycle_events", pa.table({
-                n: pa.array(list(column), pa.timestamp("us") if n == "changed_at" else pa.string())
-                for n, column in zip(names, zip(*self.lifecycle))}))
+            insert("_lifecycle_events", LIFECYCLE_COLUMNS, self.lifecycle)
 
     def committed(self) -> None:
         """After the commit: what the intake remembers, and the repeats inside the batch."""
@@ -467,14 +458,3 @@ def _joined(stored: dict[str, dict[str, list[dict[str, Any]]]],
             kept = [e for e in out.get(lead_id, {}).get(table, []) if e.get(key) not in ids]
             out.setdefault(lead_id, {})[table] = kept + rows
     return out
-
-
-def _insert(con: Any, table: str, rows: pa.Table) -> None:
-    """Insert ``rows`` into ``table`` by column name (BY NAME with Arrow columns already of
-    the table's types needs no casts). The rows are registered explicitly: DuckDB's lookup of
-    Python variables by name is off on a connection an Ibis backend was made from."""
-    con.register("_intake_rows", rows)
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _intake_rows")
-    finally:
-        con.unregister("_intake_rows")

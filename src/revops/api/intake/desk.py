@@ -2,8 +2,8 @@
 
 The store (owned by the writer thread), the revenue model, the router with its in-memory
 reps, caps and rotations, the scoring rulebook, the MQL criteria, the first-contact clock,
-whether a predictive model is active, and what the intake remembers about the store
-(``IntakeMemory``). Only the writer thread uses it.
+whether a predictive model is active, what the intake remembers about the store
+(``IntakeMemory``) and the appenders it inserts with. Only the writer thread uses it.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from revops.api.intake.appenders import TableAppenders
 from revops.api.intake.deadlines import FirstContactClock
 from revops.api.intake.memory import IntakeMemory
 from revops.api.intake.records import LeadColumns
@@ -41,6 +42,8 @@ class IntakeDesk:
         self.mql = self._mql_criteria(model)
         self.events = EventLog(store.con)
         """Sequence numbers of the events POST /v1/events stores (revops.orchestration)."""
+        self.appenders = TableAppenders(store.con)
+        """Every insert of the group commits (``appenders``)."""
 
     def _warm_up_predictions(self) -> None:
         """Load the predictive model now: the first prediction reads and builds it (about half

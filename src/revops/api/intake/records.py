@@ -1,5 +1,5 @@
 """Leads rows as the store keeps them: a payload merged over the stored row, custom attributes
-typed like their columns, and whole batches turned into one Arrow table per write.
+typed like their columns, and whole batches turned into rows of every column for the write.
 
 A custom attribute that is new to the store becomes a custom column of ``leads`` (recorded in
 ``_custom_fields`` as coming from ``POST /v1/leads``): true/false as boolean, numbers as
@@ -12,16 +12,10 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-import pyarrow as pa
-
 from revops.store import schema
 from revops.store.store import quote
 
 SOURCE = "POST /v1/leads"
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "DOUBLE": pa.float64(),
-    "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"), "DATE": pa.date32(),
-}
 
 
 class ValueMismatch(ValueError):
@@ -66,11 +60,11 @@ class LeadColumns:
             self.types.pop(name, None)
         self.new = {}
 
-    def table(self, rows: list[dict[str, Any]]) -> pa.Table:
-        """The rows as an Arrow table with every column of ``leads``, typed as the store types
-        them (a type Arrow is not given here travels as text and DuckDB casts it on insert)."""
-        return pa.table({name: pa.array([r.get(name) for r in rows], ARROW_TYPES.get(t, pa.string()))
-                         for name, t in self.types.items()})
+    def rows(self, records: list[dict[str, Any]]) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+        """Every column of ``leads`` and the records as rows of them (None where a record has no
+        value), for ``TableAppenders.insert``."""
+        names = tuple(self.types)
+        return names, [tuple(r.get(n) for n in names) for r in records]
 
 
 def merge(stored: dict[str, Any] | None, given: dict[str, Any], columns: LeadColumns, now: datetime) -> dict[str, Any]:
