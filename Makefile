@@ -33,7 +33,7 @@ demo: $(STAMP)
 		$(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["key"])') && \
 	echo "" && echo "Dashboard: http://127.0.0.1:$(PORT)/login?key=$$KEY" && \
 	echo "API:       curl -H 'Authorization: Bearer $$KEY' http://127.0.0.1:$(PORT)/v1/opportunities" && \
-	echo "Workflows: $(REVOPS_DEMO) workflows runs   (events: POST /v1/events, docs/demo.md#workflows)" && \
+	echo "Workflows: http://127.0.0.1:$(PORT)/workflows and /v1/workflows/runs   (events: POST /v1/events, docs/demo.md#workflows)" && \
 	echo "" && \
 	$(REVOPS_DEMO) serve --port $(PORT)
 
