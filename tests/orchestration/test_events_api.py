@@ -11,7 +11,7 @@ import time
 import pytest
 
 from revops.access import create_key
-from revops.api.routers.events import signature
+from revops.orchestration.signing import signature
 from revops.store import Store
 from tests.api.conftest import ADMIN_TOKEN, ORG_USERS, build_store, serving, stored
 from tests.orchestration.conftest import finished_runs, model_of

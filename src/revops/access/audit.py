@@ -40,6 +40,23 @@ def write_audit(con: Any, entries: list[tuple[Any, ...]]) -> None:
         con.unregister("_audit_rows")
 
 
+def audit_changes(con: Any, at: datetime, *, entity: str, action: str, record_id: str, before: dict[str, str],
+                  after: dict[str, str], source: str, rows: str, new: str = "false") -> None:
+    """Audit rows for the records a set-based write changes (a load, a scoring), built in SQL
+    in the write's transaction: ``rows`` is the FROM ... WHERE ... ORDER BY clause giving one row
+    per record; ``action`` and ``record_id`` SQL expressions; ``before`` / ``after`` map a field
+    to the SQL value it had and gets; ``new`` a SQL condition for a created record (no before).
+    The change feed workflows read (docs/workflows.md)."""
+    def struct(pairs: dict[str, str]) -> str:
+        return "to_json(struct_pack(" + ", ".join(f'"{f}" := {v}' for f, v in pairs.items()) + "))::VARCHAR"
+
+    con.execute(
+        "INSERT INTO _audit_log (audit_id, changed_at, role, action, entity, entity_id, before, after, source) "
+        f"SELECT uuid()::VARCHAR, ?, 'system', {action}, ?, ({record_id})::VARCHAR, "
+        f"CASE WHEN {new} THEN NULL ELSE {struct(before)} END, {struct(after)}, ? {rows}",
+        [at, entity, source])
+
+
 def read_audit(con: Any, *, entity: str | None = None, entity_id: str | None = None,
                limit: int = 100) -> list[dict[str, Any]]:
     """Newest first; ``before`` and ``after`` parsed back into objects."""

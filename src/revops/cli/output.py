@@ -6,16 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import sys
-from datetime import date, datetime
-from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
+
+from revops.jsonable import plain  # noqa: F401  (re-exported: commands import it from here)
 
 stderr = Console(stderr=True)
 
@@ -30,25 +29,6 @@ FormatOption = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", help="table (default), json or csv. json prints only JSON to stdout."),
 ]
-
-
-def plain(value: Any) -> Any:
-    """A value as JSON holds it: NaN and infinity as null, dates as ISO text, numpy scalars as numbers."""
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [plain(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return plain(value.item())
-    return value
 
 
 def to_json(data: Any) -> str:

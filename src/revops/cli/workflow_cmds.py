@@ -10,6 +10,7 @@ POST /v1/workflows/replay-dead). See docs/workflows.md.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -184,7 +185,7 @@ def work(
                 stderr.print("working; Ctrl-C stops", highlight=False)
                 try:
                     while True:
-                        orchestrator._stop.wait(3600)
+                        time.sleep(3600)
                 except KeyboardInterrupt:
                     pass
             else:

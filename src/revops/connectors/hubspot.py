@@ -29,6 +29,8 @@ SEARCH_RESULTS = 10_000
 """HubSpot answers a search query's first 10,000 results only."""
 PRIMARY_DEAL_COMPANY = 5
 """HubSpot's association type id of a deal's primary company."""
+TASK_TYPE = "TODO"
+"""HubSpot's task type for a to-do (the API's enumeration: TODO, CALL, EMAIL); not a placeholder."""
 
 
 def classify(exc: BaseException) -> Failure | None:
@@ -222,7 +224,7 @@ class HubSpotConnector:
             raise ConnectorError(f"cannot make a task on {table!r}: tasks go on {', '.join(OBJECT_OF_TABLE)}")
         task_id = self._task_by_key(key)
         if task_id is None:
-            properties = {"hs_task_subject": subject, "hs_task_type": "TODO",
+            properties = {"hs_task_subject": subject, "hs_task_type": TASK_TYPE,
                           "hs_timestamp": iso_z(naive_utc(due_at) or utcnow())}
             if body:
                 properties["hs_task_body"] = body

@@ -100,17 +100,13 @@ def _feed_changes(con: duckdb.DuckDBPyConnection, table: schema.Table, fields: l
                   now: datetime) -> None:
     """One ``_audit_log`` row per inserted or changed record: the loaded fields before (null for
     a new record) and after, as JSON, in the transaction of the load."""
+    from revops.access.audit import audit_changes
+
     key = quote(table.key)
-    target = quote(table.name)
-    after = ", ".join(f"{quote(f)} := w.{quote(f)}" for f in fields)
-    before = ", ".join(f"{quote(f)} := t.{quote(f)}" for f in fields)
     singular = {"opportunities": "opportunity", "activities": "activity"}.get(table.name, table.name.rstrip("s"))
-    con.execute(
-        f"INSERT INTO _audit_log (audit_id, changed_at, role, action, entity, entity_id, before, after, source) "
-        f"SELECT uuid()::VARCHAR, ?, 'system', '{singular}.' || CASE WHEN c._new THEN 'create' ELSE 'update' END, "
-        f"'{table.name}', w.{key}::VARCHAR, CASE WHEN c._new THEN NULL ELSE to_json(struct_pack({before}))::VARCHAR END, "
-        f"to_json(struct_pack({after}))::VARCHAR, 'ingest:{run_id}' "
-        f"FROM {WINNERS} w JOIN {CHANGES} c ON c._key = w.{key} LEFT JOIN {target} t ON t.{key} = w.{key} "
-        f"WHERE c._new OR c._changed ORDER BY w._row",
-        [now],
-    )
+    audit_changes(
+        con, now, entity=table.name, action=f"'{singular}.' || CASE WHEN c._new THEN 'create' ELSE 'update' END",
+        record_id=f"w.{key}", before={f: f"t.{quote(f)}" for f in fields}, after={f: f"w.{quote(f)}" for f in fields},
+        source=f"ingest:{run_id}", new="c._new",
+        rows=f"FROM {WINNERS} w JOIN {CHANGES} c ON c._key = w.{key} LEFT JOIN {quote(table.name)} t "
+             f"ON t.{key} = w.{key} WHERE c._new OR c._changed ORDER BY w._row")

@@ -45,6 +45,7 @@ from revops.orchestration.plan import next_position, run_id, step_at, step_key
 from revops.orchestration.rows import insert_arrow, insert_rows, update_rows
 from revops.orchestration.schedules import latest_tick
 from revops.orchestration.subjects import Subjects, load_records
+from revops.store.schema import table as table_spec
 from revops.orchestration.triggers import ChangeTriggers, EventTriggers, Firing, read_changes
 from revops.store.store import utcnow
 
@@ -296,8 +297,7 @@ class Orchestrator:
                 continue
             spec = w.trigger.schedule
             table = spec.table
-            key = {"leads": "lead_id", "accounts": "account_id", "contacts": "contact_id",
-                   "opportunities": "opportunity_id"}[table]
+            key = table_spec(table).key
             where = f" WHERE {parse(spec.where).to_sql(now)}" if spec.where.strip() else ""
             try:
                 ids = [r[0] for r in self.read.execute(f'SELECT "{key}" FROM "{table}"{where}').fetchall()]
@@ -316,6 +316,7 @@ class Orchestrator:
         feed's cursor (or the schedule's last tick), in one transaction."""
         now = self.clock()
         batch = _Batch()
+        fired: dict[str, Firing] = {}
         wanted: dict[str, set[str]] = defaultdict(set)
         for f in firings:
             wanted[f.subject_table].add(f.subject_id)
@@ -336,6 +337,7 @@ class Orchestrator:
                     self.stats.filtered += 1
                     continue
             rid = run_id(f.workflow.key, f.trigger_key)
+            fired[rid] = f
             batch.runs.append({"run_id": rid, "workflow": f.workflow.key, "trigger_kind": f.workflow.trigger.kind,
                                "trigger_key": f.trigger_key, "subject_table": f.subject_table,
                                "subject_id": f.subject_id, "status": "running", "triggered_at": f.triggered_at,
@@ -361,13 +363,10 @@ class Orchestrator:
             self.cursors[cursor[0]] = cursor[1]
         if tick is not None:
             self.last_tick[tick[0]] = tick[1]
-        for r in batch.runs:
-            self.runs[r["run_id"]] = RunInfo(r["run_id"], self.workflows[r["workflow"]], r["subject_table"],
-                                             r["subject_id"], r["triggered_at"], json.loads(r["context"]))
-        for f in firings:  # the extras with their Python types (event_at a datetime)
-            rid = run_id(f.workflow.key, f.trigger_key)
-            if rid in self.runs:
-                self.runs[rid].extras = dict(f.extras)
+        for r in batch.runs:  # the firing's extras with their Python types (event_at a datetime)
+            f = fired[r["run_id"]]
+            self.runs[r["run_id"]] = RunInfo(r["run_id"], f.workflow, f.subject_table, f.subject_id, f.triggered_at,
+                                             dict(f.extras))
         for s in batch.steps:
             self._queue(StepState(s["step_key"], s["run_id"], s["position"], s["status"], 0, s["next_at"], 0,
                                   s["action"]))
@@ -639,11 +638,12 @@ def _replay(orchestrator: Orchestrator, workflow: str | None, step: str | None) 
     runs = {r[0]: r for r in orchestrator.read.execute(
         "SELECT run_id, workflow, subject_table, subject_id, triggered_at, context FROM _workflow_runs "
         "WHERE run_id IN (SELECT unnest(?::VARCHAR[]))", [[d["run_id"] for d in found]]).fetchall()} if found else {}
+    totals = dict(orchestrator.read.execute(
+        "SELECT step_key, count(*) FROM _workflow_attempts WHERE step_key IN (SELECT unnest(?::VARCHAR[])) "
+        "GROUP BY 1", [[d["step_key"] for d in found]]).fetchall()) if found else {}
     for d in found:
         if d["run_id"] in runs:
             orchestrator.runs[d["run_id"]] = orchestrator._run_info(*runs[d["run_id"]])
-        total = orchestrator.read.execute("SELECT count(*) FROM _workflow_attempts WHERE step_key = ?",
-                                          [d["step_key"]]).fetchall()[0][0]
-        orchestrator._queue(StepState(d["step_key"], d["run_id"], d["position"], "pending", 0, now, total,
-                                      d["action"]))
+        orchestrator._queue(StepState(d["step_key"], d["run_id"], d["position"], "pending", 0, now,
+                                      totals.get(d["step_key"], 0), d["action"]))
     return found

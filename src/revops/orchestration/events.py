@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from revops.engines.routing.router import naive_utc
 from revops.store.migrations import EVENT_COLUMNS
 
 FUTURE = timedelta(days=1)
@@ -84,10 +85,6 @@ class StoredEvent:
         """The event as a trigger's condition reads it: its properties by name, then type,
         occurred_at and source (which a property of the same name does not hide)."""
         return {**self.properties, "type": self.type, "occurred_at": self.occurred_at, "source": self.source}
-
-
-def naive_utc(at: datetime) -> datetime:
-    return at.astimezone(timezone.utc).replace(tzinfo=None) if at.tzinfo is not None else at
 
 
 class EventLog:

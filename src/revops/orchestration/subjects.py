@@ -12,13 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from revops.engines.identity.names import business_domain
 from revops.orchestration.events import StoredEvent
-
-KEYS: dict[str, str] = {"leads": "lead_id", "accounts": "account_id", "contacts": "contact_id",
-                        "opportunities": "opportunity_id", "users": "user_id"}
-_FREE_MAIL = frozenset({"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "icloud.com", "aol.com",
-                        "proton.me", "protonmail.com", "gmx.com", "live.com", "msn.com"})
-
+from revops.store.schema import table as table_spec
 
 class Subjects:
     """Resolves events to (lead_id, account_id), in batches; ``con`` is a connection for reads."""
@@ -26,6 +22,9 @@ class Subjects:
     def __init__(self, con: Any, limit: int = 200_000) -> None:
         self.con = con
         self.limit = limit
+        self._forget()
+
+    def _forget(self) -> None:
         self.lead_of_email: dict[str, str] = {}
         self.account_of_lead: dict[str, str] = {}
         self.account_of_email: dict[str, str] = {}
@@ -38,13 +37,14 @@ class Subjects:
             lead = e.lead_id or (self.lead_of_email.get(e.email) if e.email else None)
             account = e.account_id or (self.account_of_lead.get(lead) if lead else None)
             if account is None and e.email:
-                account = self.account_of_email.get(e.email) or self.account_of_domain.get(_domain(e.email))
+                domain = business_domain(e.email)
+                account = self.account_of_email.get(e.email) or (self.account_of_domain.get(domain) if domain else None)
             out.append((lead, account))
         return out
 
     def _learn(self, events: Sequence[StoredEvent]) -> None:
         if sum(map(len, (self.lead_of_email, self.account_of_lead, self.account_of_email))) > self.limit:
-            self.__init__(self.con, self.limit)  # type: ignore[misc]  # bounded memory: start over
+            self._forget()  # bounded memory: start over
         emails = {e.email for e in events if e.email and not e.lead_id and e.email not in self.lead_of_email}
         if emails:
             for email, lead in self._pairs(
@@ -64,8 +64,8 @@ class Subjects:
                     "SELECT lower(email), min(account_id) FROM contacts WHERE account_id IS NOT NULL "
                     "AND lower(email) IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1", emails):
                 self.account_of_email[email] = account
-            domains = {_domain(m) for m in emails if m not in self.account_of_email} - set(self.account_of_domain)
-            domains -= _FREE_MAIL
+            domains = {business_domain(m) for m in emails if m not in self.account_of_email}
+            domains -= {None, *self.account_of_domain}
             if domains:
                 for domain, account in self._pairs(
                         "SELECT lower(domain), min(account_id) FROM accounts "
@@ -77,16 +77,12 @@ class Subjects:
         return self.con.execute(sql, [sorted(values)]).fetchall()
 
 
-def _domain(email: str) -> str:
-    return email.rsplit("@", 1)[-1].strip().lower()
-
-
 def load_records(con: Any, table: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The records of ``table`` with these ids, by id (the fields as stored)."""
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
-    key = KEYS[table]
+    key = table_spec(table).key
     cur = con.execute(f'SELECT * FROM "{table}" WHERE "{key}" IN (SELECT unnest(?::VARCHAR[]))', [wanted])
     names = [d[0] for d in cur.description]
     return {row[names.index(key)]: dict(zip(names, row)) for row in cur.fetchall()}

@@ -12,6 +12,7 @@ workflow has not fired for that account within ``cooldown``, the workflow fires 
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -130,7 +131,12 @@ def _fresh(spec: Any, event: StoredEvent, now: datetime | None) -> bool:
     """The event is recent enough to start a run (the trigger's max_age)."""
     if spec.max_age is None or now is None:
         return True
-    return (now - event.occurred_at).total_seconds() <= duration_seconds(spec.max_age)
+    return (now - event.occurred_at).total_seconds() <= _seconds(spec.max_age)
+
+
+@functools.lru_cache(maxsize=256)
+def _seconds(duration: str) -> float:
+    return duration_seconds(duration)
 
 
 # -- record changes -------------------------------------------------------------------------------

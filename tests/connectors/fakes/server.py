@@ -8,6 +8,7 @@ import json
 import ssl
 import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -38,7 +39,7 @@ class Fault:
     """Seconds to wait before answering (past the client's timeout: a timeout)."""
 
 
-class FakeApi:
+class FakeApi(ABC):
     """Subclasses answer ``route`` and say how they refuse a token (``unauthorized``) and what
     error body goes with an injected status (``error_body``)."""
 
@@ -95,14 +96,17 @@ class FakeApi:
         return [r for r in self.requests if (method is None or r.method == method) and (path is None or path in r.path)]
 
     # -- subclass hooks ----------------------------------------------------------------
+    @abstractmethod
     def route(self, request: Request) -> Answer:
-        raise NotImplementedError
+        """The API's answer to a request that passed the token check and no injected fault."""
 
+    @abstractmethod
     def unauthorized(self) -> Answer:
-        raise NotImplementedError
+        """The API's answer to a wrong or missing bearer token."""
 
+    @abstractmethod
     def error_body(self, status: int) -> Any:
-        raise NotImplementedError
+        """The API's error body for an injected ``status``."""
 
     # -- plumbing ----------------------------------------------------------------------
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
@@ -138,7 +142,7 @@ class FakeApi:
             handler.end_headers()
             handler.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
-            pass  # the client gave up (a timeout test)
+            pass  # the client closed the connection first (a timeout test): there is no one to answer
 
     def _take_fault(self, request: Request) -> Fault | None:
         for fault in self.faults:

@@ -19,10 +19,11 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 
 from revops.api.deps import allow, require_key
+from revops.api.errors import body_invalid
 from revops.api.intake.answers import Answer
 from revops.api.schemas.errors import ErrorAnswer
 from revops.orchestration.events import IncomingEvent
-from revops.orchestration.signing import SIGNATURE_HEADER, signature, verify  # noqa: F401  (signature: senders' helper)
+from revops.orchestration.signing import SIGNATURE_HEADER, verify
 
 router = APIRouter(prefix="/events", tags=["events"])
 MAX_EVENTS = 1000
@@ -85,4 +86,4 @@ def _parse(body: bytes) -> tuple[list[IncomingEvent], bool]:
             return events, False
         return [IncomingEvent.model_validate_json(body)], True
     except ValidationError as exc:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+        raise body_invalid(exc) from None

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from revops.api.deps import PrincipalDep, ServicesDep, allow, allow_owner
+from revops.api.errors import body_invalid
 from revops.api.intake.answers import encode
 from revops.api.paging import PageDep
 from revops.api.query_params import Instant
@@ -60,7 +61,7 @@ async def post_lead(request: Request) -> Response:
     try:
         lead = LeadIn.model_validate_json(await request.body())
     except ValidationError as exc:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+        raise body_invalid(exc) from None
     services = request.app.state.services
     key = request.headers.get("idempotency-key") or None
     errors = _stage_errors(lead, services.model)

@@ -210,14 +210,12 @@ def save_scores(store: Store, scored: ScoredLeads, *, source: str = "score", fee
             f"s.predicted_conversion, ?, ?, ? FROM {SCORES} s JOIN leads l ON l.lead_id = s.lead_id "
             f"WHERE {changed}", [scored.now, scored.model_version, scored.model_hash, source])
     if feed:  # score workflows watch leads: each changed lead's scores before and after, in commit order
-        before = ", ".join(f"{quote(t)} := l.{quote(t)}" for t, _ in pairs)
-        after = ", ".join(f"{quote(t)} := s.{quote(src)}" for t, src in pairs)
-        store.con.execute(
-            "INSERT INTO _audit_log (audit_id, changed_at, role, action, entity, entity_id, before, after, source) "
-            f"SELECT uuid()::VARCHAR, ?, 'system', 'lead.score', 'leads', s.lead_id, "
-            f"to_json(struct_pack({before}))::VARCHAR, to_json(struct_pack({after}))::VARCHAR, ? "
-            f"FROM {SCORES} s JOIN leads l ON l.lead_id = s.lead_id WHERE {changed} ORDER BY s.lead_id",
-            [scored.now, f"scoring:{source}"])
+        from revops.access.audit import audit_changes
+
+        audit_changes(store.con, scored.now, entity="leads", action="'lead.score'", record_id="s.lead_id",
+                      before={t: f"l.{quote(t)}" for t, _ in pairs}, after={t: f"s.{quote(src)}" for t, src in pairs},
+                      source=f"scoring:{source}",
+                      rows=f"FROM {SCORES} s JOIN leads l ON l.lead_id = s.lead_id WHERE {changed} ORDER BY s.lead_id")
     row = store.con.execute(f"UPDATE leads AS l SET {sets} FROM {SCORES} s "
                             f"WHERE l.lead_id = s.lead_id AND ({changed})").fetchall()[0]
     return int(row[0]) if row else 0

@@ -22,7 +22,8 @@ from revops.alerts.channels import DeliveryFailed, Message, SlackWebhook, SmtpEm
 from revops.errors import ExpressionError
 from revops.model.expressions import parse
 from revops.model.sections.workflows import duration_seconds
-from revops.orchestration.actions.base import ActionError, RunInfo, plain, render
+from revops.jsonable import plain
+from revops.orchestration.actions.base import ActionError, RunInfo, render
 from revops.orchestration.signing import SIGNATURE_HEADER, signature
 
 

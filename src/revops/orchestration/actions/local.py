@@ -14,10 +14,12 @@ from revops.access.audit import audit_entry
 from revops.errors import ExpressionError
 from revops.model.expressions import parse
 from revops.model.sections.workflows import CreateOpportunity, duration_seconds
-from revops.orchestration.actions.base import ActionError, Effect, RunInfo, plain, render
+from revops.jsonable import plain
+from revops.orchestration.actions.base import ActionError, Effect, RunInfo, render
 from revops.orchestration.actions.owners import Owners
 from revops.orchestration.plan import derived_id
-from revops.orchestration.subjects import KEYS, account_of
+from revops.orchestration.subjects import account_of
+from revops.store.schema import table as table_spec
 
 LOCAL_ACTIONS = frozenset({"assign", "create_task", "update_field", "create_opportunity", "add_to_list",
                            "add_to_sequence", "log_touch"})
@@ -48,7 +50,7 @@ def apply_local(kind: str, spec: Any, run: RunInfo, record: dict[str, Any], key:
         value = _value(spec.value, scope)
         before = {spec.field: plain(record.get(spec.field))}
         effect = Effect({"field": spec.field, "before": before[spec.field], "after": plain(value)})
-        effect.statements.append((f'UPDATE "{table}" SET "{spec.field}" = ? WHERE "{KEYS[table]}" = ?',
+        effect.statements.append((f'UPDATE "{table}" SET "{spec.field}" = ? WHERE "{table_spec(table).key}" = ?',
                                   [value, record_id]))
         if table == "leads" and spec.field == "status" and value != record.get("status"):
             _lifecycle(effect, model, record, value, now, source)
@@ -109,7 +111,7 @@ def _assign(spec: Any, run: RunInfo, record: dict[str, Any], scope: dict[str, An
         return effect
     sets = '"owner_id" = ?' + (', "assigned_at" = ?' if table == "leads" else "")
     params: list[Any] = [placed.owner] + ([now] if table == "leads" else []) + [record_id]
-    effect.statements.append((f'UPDATE "{table}" SET {sets} WHERE "{KEYS[table]}" = ?', params))
+    effect.statements.append((f'UPDATE "{table}" SET {sets} WHERE "{table_spec(table).key}" = ?', params))
     effect.audits.append(audit_entry(None, "workflow.assign", table, record_id, before={"owner_id": before},
                                      after={"owner_id": placed.owner}, at=now, source=source))
     return effect
